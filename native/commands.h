@@ -1,0 +1,10 @@
+// Subcommands of the `llm` CLI. Each takes the arguments after its own name
+// (argv[0] is the subcommand name) and returns the process exit code.
+#pragma once
+
+namespace llm::cli {
+int cmd_bench(int argc, char** argv);            // llm bench [gemm|model|tokenizer|...]
+int cmd_bench_tokenizer(int argc, char** argv);  // llm bench tokenizer
+int cmd_tokenizer(int argc, char** argv);        // llm tokenizer train|encode|decode|...
+int cmd_data(int argc, char** argv);             // llm data generate|download|clean|stats|pack|...
+}  // namespace llm::cli
