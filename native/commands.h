@@ -8,3 +8,9 @@ int cmd_bench_tokenizer(int argc, char** argv);  // llm bench tokenizer
 int cmd_tokenizer(int argc, char** argv);        // llm tokenizer train|encode|decode|...
 int cmd_data(int argc, char** argv);             // llm data generate|download|clean|stats|pack|...
 }  // namespace llm::cli
+
+namespace llm::cli {
+int cmd_train_char(int argc, char** argv);  // llm train-char
+int cmd_model(int argc, char** argv);       // llm model --config
+double peak_rss_mb();
+}  // namespace llm::cli

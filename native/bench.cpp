@@ -1,0 +1,132 @@
+// `llm bench`: speed figures as JSON (never timed tests). Medians over repeats; this machine is
+// shared and noisy, so compare ratios measured back to back.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <vector>
+
+#include "core/model/transformer.h"
+#include "core/tensor/eigen_util.h"
+#include "core/train/adamw.h"
+#include "core/util/strict_json.h"
+#include "native/args.h"
+#include "native/commands.h"
+#include "native/configs.h"
+#include "native/threads.h"
+
+namespace llm::cli {
+
+static double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+static double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+double peak_rss_mb() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0;
+}
+
+// C (n, n) = A (n, n) B (n, n): 2 n^3 flops
+static json bench_gemm(const std::vector<int>& threads, int n, int reps) {
+  std::vector<float> a(size_t(n) * n), b(size_t(n) * n), c(size_t(n) * n);
+  Rng r(1);
+  for (auto& x : a) x = r.uniform() - 0.5f;
+  for (auto& x : b) x = r.uniform() - 0.5f;
+  json out = json::object();
+  for (int t : threads) {
+    set_threads(t);
+    MapR<float> A(a.data(), n, n), B(b.data(), n, n), C(c.data(), n, n);
+    C.noalias() = A * B;  // warm up
+    std::vector<double> gf;
+    for (int i = 0; i < reps; i++) {
+      const double t0 = now_s();
+      C.noalias() = A * B;
+      gf.push_back(2.0 * n * n * double(n) / (now_s() - t0) / 1e9);
+    }
+    out["gflops_" + std::to_string(t) + "t"] = median(gf);
+  }
+  out["n"] = n;
+  return out;
+}
+
+static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<int>& threads, int reps, bool step) {
+  Transformer<float> m(mc);
+  m.init(1);
+  AdamW opt;
+  std::vector<int32_t> x(size_t(B) * T), y(size_t(B) * T);
+  Rng r(2);
+  for (size_t i = 0; i < x.size(); i++) x[i] = int32_t(r.below(mc.vocab_size)), y[i] = int32_t(r.below(mc.vocab_size));
+  json out = {{"config", json::parse(mc.to_json())}, {"params", m.num_params()}, {"batch", B}, {"seq", T}};
+  Graph<float> g;
+  for (int t : threads) {
+    set_threads(t);
+    std::vector<double> tps;
+    for (int i = 0; i < reps + 1; i++) {
+      const double t0 = now_s();
+      g.reset();
+      m.params.zero_grad();
+      TensorT<float> loss = cross_entropy(g, m.forward(g, x.data(), B, T), y.data());
+      g.backward(loss);
+      if (step) opt.step(m.params, 1e-4f);
+      if (i > 0) tps.push_back(double(B) * T / (now_s() - t0));  // first iteration warms up
+    }
+    out["tokens_per_s_" + std::to_string(t) + "t"] = median(tps);
+  }
+  // forward+backward flops ~ 6 * params * tokens (+ attention 12 * L * T * dim per token)
+  const double flops_per_tok = 6.0 * double(m.num_params()) + 12.0 * mc.n_layers * T * mc.dim;
+  out["gflop_per_token"] = flops_per_tok / 1e9;
+  out["activation_mb"] = double(g.activation_bytes()) / 1e6;
+  out["peak_rss_mb"] = peak_rss_mb();
+  return out;
+}
+
+static std::vector<int> parse_threads(const std::string& s) {
+  std::vector<int> v;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t j = s.find(',', i);
+    if (j == std::string::npos) j = s.size();
+    v.push_back(std::stoi(s.substr(i, j - i)));
+    i = j + 1;
+  }
+  return v;
+}
+
+int cmd_bench(int argc, char** argv) {
+  std::string what = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
+  // TOKENIZER_BENCH_HOOK
+  if (what != "all" && what != "gemm" && what != "model" && what != "train") {
+    std::cerr << "llm bench: unknown benchmark '" << what << "' (all | gemm | model | train | tokenizer)\n";
+    return 2;
+  }
+  const int skip = what == "all" && !(argc > 1 && argv[1][0] != '-') ? 0 : 1;
+  Args a(argc - skip, argv + skip, {"config", "batch", "seq", "threads", "reps", "gemm-n"});
+  const std::vector<int> threads = parse_threads(a.str("threads", "1,2"));
+  const int reps = int(a.integer("reps", 5));
+  json out = json::object();
+  if (what == "all" || what == "gemm") out["gemm"] = bench_gemm(threads, int(a.integer("gemm-n", 1024)), reps);
+  if (what != "gemm") {
+    ModelConfig mc = load_model_config(a.str("config", "small"));
+    const int B = int(a.integer("batch", 8)), T = int(a.integer("seq", std::min(256, mc.max_seq_len)));
+    out[what == "train" ? "train" : "model"] = bench_model(mc, B, T, threads, reps, what == "train");
+    if (out.contains("gemm")) {
+      json& mo = out["model"];
+      for (int t : threads) {
+        const std::string k = std::to_string(t) + "t";
+        const double gf = mo["tokens_per_s_" + k].get<double>() * mo["gflop_per_token"].get<double>();
+        mo["achieved_gflops_" + k] = gf;
+        mo["fraction_of_gemm_peak_" + k] = gf / out["gemm"]["gflops_" + k].get<double>();
+      }
+    }
+  }
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace llm::cli

@@ -1,0 +1,64 @@
+// llm: the native command-line front end. Every algorithm lives in core/; this file dispatches.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "core/model/transformer.h"
+#include "native/args.h"
+#include "native/commands.h"
+#include "native/configs.h"
+
+namespace llm::cli {
+
+int cmd_model(int argc, char** argv) {
+  Args a(argc, argv, {"config"});
+  ModelConfig c = load_model_config(a.str("config", "small"));
+  Transformer<float> m(c);
+  std::printf("%s\n", m.describe().c_str());
+  for (const ParamInfo& p : m.params.infos())
+    std::printf("  %-48s %-14s %s\n", p.name.c_str(), p.shape.str().c_str(), p.decay ? "decay" : "");
+  return 0;
+}
+
+struct Command {
+  const char* name;
+  int (*fn)(int, char**);
+  const char* help;
+};
+
+static const Command kCommands[] = {
+    {"train-char", cmd_train_char, "train a character-level model on a text (default: generated stories) and sample"},
+    {"model", cmd_model, "show a model config's parameters and count (--config small|tiny|path.json)"},
+    {"bench", cmd_bench, "benchmarks as JSON: gemm | model | train | tokenizer (--config, --threads 1,2)"},
+};
+
+static void usage() {
+  std::printf(
+      "llm - a language model from scratch (C++ core, native CLI)\n\n"
+      "usage: llm <command> [options]\n\ncommands:\n");
+  for (const Command& c : kCommands) std::printf("  %-12s %s\n", c.name, c.help);
+  std::printf("\nRun `llm <command> --help` for a command's options.\n");
+}
+
+}  // namespace llm::cli
+
+int main(int argc, char** argv) {
+  using namespace llm::cli;
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    usage();
+    return argc < 2 ? 1 : 0;
+  }
+  for (const Command& c : kCommands)
+    if (argv[1] == std::string(c.name)) {
+      try {
+        return c.fn(argc - 1, argv + 1);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "\nllm %s: error: %s\n", c.name, e.what());
+        return 1;
+      }
+    }
+  std::fprintf(stderr, "llm: unknown command '%s'\n\n", argv[1]);
+  usage();
+  return 2;
+}
