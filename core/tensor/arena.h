@@ -5,6 +5,7 @@
 #pragma once
 #include <cstring>
 #include <memory>
+#include <new>
 #include <vector>
 
 namespace llm {
@@ -18,7 +19,7 @@ class Arena {
     n = (n + 15) & ~size_t(15);  // keep every buffer 64-byte aligned (for float)
     if (blocks_.empty() || blocks_.back().used + n > blocks_.back().cap) {
       size_t cap = std::max(n, block_elems_);
-      blocks_.push_back(Block{std::unique_ptr<T[]>(new T[cap]), cap, 0});
+      blocks_.push_back(Block{make_block(cap), cap, 0});
     }
     Block& b = blocks_.back();
     T* p = b.ptr.get() + b.used;
@@ -31,7 +32,7 @@ class Arena {
     for (auto& b : blocks_) total += b.cap;
     if (blocks_.size() > 1) {
       blocks_.clear();
-      blocks_.push_back(Block{std::unique_ptr<T[]>(new T[total]), total, 0});
+      blocks_.push_back(Block{make_block(total), total, 0});
     }
     for (auto& b : blocks_) b.used = 0;
   }
@@ -52,8 +53,16 @@ class Arena {
   }
 
  private:
+  struct Free {
+    void operator()(T* p) const { ::operator delete[](p, std::align_val_t(64)); }
+  };
+  // blocks start on a 64-byte (cache line / AVX-512) boundary; with sizes rounded to 16
+  // elements every float buffer inside is 64-byte aligned too
+  static std::unique_ptr<T, Free> make_block(size_t n) {
+    return std::unique_ptr<T, Free>(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))));
+  }
   struct Block {
-    std::unique_ptr<T[]> ptr;
+    std::unique_ptr<T, Free> ptr;
     size_t cap, used;
   };
   size_t block_elems_;
