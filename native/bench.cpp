@@ -100,7 +100,7 @@ static std::vector<int> parse_threads(const std::string& s) {
 
 int cmd_bench(int argc, char** argv) {
   std::string what = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
-  // TOKENIZER_BENCH_HOOK
+  if (what == "tokenizer") return cmd_bench_tokenizer(argc - 1, argv + 1);
   if (what != "all" && what != "gemm" && what != "model" && what != "train") {
     std::cerr << "llm bench: unknown benchmark '" << what << "' (all | gemm | model | train | tokenizer)\n";
     return 2;

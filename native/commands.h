@@ -14,3 +14,9 @@ int cmd_train_char(int argc, char** argv);  // llm train-char
 int cmd_model(int argc, char** argv);       // llm model --config
 double peak_rss_mb();
 }  // namespace llm::cli
+
+namespace llm::cli {
+int cmd_pretrain(int argc, char** argv);  // llm pretrain --config
+int cmd_eval(int argc, char** argv);      // llm eval ppl
+int cmd_plot(int argc, char** argv);      // llm plot <run>
+}  // namespace llm::cli

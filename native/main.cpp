@@ -28,7 +28,11 @@ struct Command {
 };
 
 static const Command kCommands[] = {
-    {"train-char", cmd_train_char, "train a character-level model on a text (default: generated stories) and sample"},
+    {"tokenizer", cmd_tokenizer, "train/encode/decode/info a BPE, WordPiece or Unigram tokenizer (tokenizer.json)"},
+    {"pretrain", cmd_pretrain, "pretrain on packed shards (--config tiny|small|gpt2|path.json, --resume); mpirun -np N for data parallel"},
+    {"eval", cmd_eval, "evaluate: eval ppl --checkpoint DIR --data DIR|file.txt"},
+    {"plot", cmd_plot, "render a run's metrics.jsonl as an SVG chart: plot <run>"},
+    {"train-char",  cmd_train_char, "train a character-level model on a text (default: generated stories) and sample"},
     {"model", cmd_model, "show a model config's parameters and count (--config small|tiny|path.json)"},
     {"bench", cmd_bench, "benchmarks as JSON: gemm | model | train | tokenizer (--config, --threads 1,2)"},
 };

@@ -120,6 +120,7 @@ TensorT<T> Transformer<T>::forward(Graph<T>& g, const int32_t* tokens, int B, in
   }
   h = dropout(g, h, pdrop, r);
   const T* slopes = cfg.pos == "alibi" ? slopes_.data() : nullptr;
+  layer_out.clear();
 
   for (int l = 0; l < cfg.n_layers; l++) {
     const std::string p = layer_prefix(l);
@@ -143,6 +144,7 @@ TensorT<T> Transformer<T>::forward(Graph<T>& g, const int32_t* tokens, int B, in
       f = gelu(g, proj(g, m, p + "mlp.up_proj"));
     TensorT<T> d = proj(g, f, p + "mlp.down_proj");  // (N, C)
     h = add(g, h, dropout(g, d, pdrop, r));
+    layer_out.push_back(h);
   }
   h = norm(g, h, "model.norm");
   TensorT<T> head = params.get(cfg.tie_embeddings ? "model.embed_tokens.weight" : "lm_head.weight");  // (V, C)

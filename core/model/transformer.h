@@ -28,6 +28,9 @@ class Transformer {
 
   ModelConfig cfg;
   ParamStore<T> params;
+  // the residual stream after each layer, (B*T, C) each, from the last forward (valid until the
+  // graph is reset): the per-layer telemetry reads activation RMS/max from here
+  std::vector<TensorT<T>> layer_out;
   int64_t num_params() const { return int64_t(params.size()); }
   std::string describe() const;  // config + parameter count, for the log
 

@@ -13,7 +13,9 @@
 
 namespace llm {
 
-constexpr int kIgnoreIndex = -100;
+}  // namespace llm
+#include "core/util/ignore_index.h"
+namespace llm {
 
 // ---- linear algebra (ops_linalg.cpp) ----
 // out (M, N) = op(a) op(b); op(a) is (M, K): a is (M, K), or (K, M) when ta; b likewise.

@@ -49,6 +49,7 @@ class StrictReader {
     } else if constexpr (std::is_same_v<V, std::string>) {
       if (!v.is_string()) throw std::runtime_error("expected a string");
     }
+    // json: any value
   }
   const json& j_;
   std::string what_;

@@ -52,7 +52,7 @@ TEST(AdamW, ClipAndSchedule) {
 }
 
 TEST(TrainConfig, StrictJson) {
-  TrainConfig c = TrainConfig::from_json(R"({"batch_size": 4, "lr": 0.001})");
+  TrainConfig c = TrainConfig::from_json(R"({"batch_size": 4, "lr": 0.001, "seq_len": 64})");
   EXPECT_EQ(c.batch_size, 4);
   try {
     TrainConfig::from_json(R"({"batch_sise": 4})");
@@ -62,6 +62,12 @@ TEST(TrainConfig, StrictJson) {
   }
   EXPECT_THROW(TrainConfig::from_json(R"({"batch_size": "four"})"), std::runtime_error);
   EXPECT_EQ(TrainConfig::from_json(c.to_json()).to_json(), c.to_json());
+  EXPECT_THROW(TrainConfig::from_json(R"({"optimizer": "sgd"})"), std::runtime_error);
+  EXPECT_THROW(TrainConfig::from_json(R"({"model": {"dim": 64, "bogus": 1}})"), std::runtime_error);
+  TrainConfig n = TrainConfig::from_json(R"({"model": "t", "seq_len": 32})",
+                                         [](const std::string& name) { return R"({"dim": 32, "n_heads": 2, "max_seq_len": 32})"; });
+  EXPECT_EQ(n.model.dim, 32);
+  EXPECT_EQ(n.model_name, "t");
 }
 
 static std::string corpus() {
