@@ -56,9 +56,11 @@ int cmd_eval(int argc, char** argv) {
     SamplerOptions so;
     so.T = T;
     so.shuffle = false;
-    ShardExpect ex;
-    ex.vocab_size = uint32_t(m.cfg.vocab_size);
-    ShardLoader val(ShardLoader::list_shards(data, "val"), so, ex);
+    ShardLoader val(ShardLoader::list_shards(data, "val"), so);
+    for (const ShardView& v : val.shards())
+      if (v.header.vocab_size > uint32_t(m.cfg.vocab_size))
+        throw std::runtime_error(v.source + ": packed for a vocabulary of " + std::to_string(v.header.vocab_size) +
+                                 " but the model has " + std::to_string(m.cfg.vocab_size) + " rows");
     const uint64_t nw = std::min<uint64_t>(val.sampler().windows_in_epoch(0), uint64_t(a.integer("max-windows", 1 << 30)));
     Graph<float> g;
     g.grad_enabled = false;

@@ -28,6 +28,7 @@ struct Command {
 };
 
 static const Command kCommands[] = {
+    {"data", cmd_data, "data generate|import|clean|stats|pack|download (embedded generators, cleaning, packed shards)"},
     {"tokenizer", cmd_tokenizer, "train/encode/decode/info a BPE, WordPiece or Unigram tokenizer (tokenizer.json)"},
     {"pretrain", cmd_pretrain, "pretrain on packed shards (--config tiny|small|gpt2|path.json, --resume); mpirun -np N for data parallel"},
     {"eval", cmd_eval, "evaluate: eval ppl --checkpoint DIR --data DIR|file.txt"},

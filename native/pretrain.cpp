@@ -79,9 +79,20 @@ int cmd_pretrain(int argc, char** argv) {
   so.T = cfg.seq_len;
   so.seed = cfg.seed;
   so.doc_boundaries = cfg.doc_boundaries;
+  // shards may use fewer ids than the model has rows (a tokenizer that stopped short of the
+  // configured vocab); more would index past the embedding table
   ShardExpect expect;
-  expect.vocab_size = uint32_t(cfg.model.vocab_size);
   ShardLoader train(ShardLoader::list_shards(cfg.data_dir, "train"), so, expect);
+  expect.vocab_size = train.shards().at(0).header.vocab_size;
+  if (expect.vocab_size > uint32_t(cfg.model.vocab_size))
+    throw std::runtime_error(train.shards()[0].source + ": packed with a vocabulary of " +
+                             std::to_string(expect.vocab_size) + " tokens but the model has only " +
+                             std::to_string(cfg.model.vocab_size) + " embedding rows; raise model.vocab_size");
+  for (const ShardView& v : train.shards())
+    if (v.header.vocab_size != expect.vocab_size)
+      throw std::runtime_error(v.source + ": shards in " + cfg.data_dir + " were packed with different tokenizers");
+  if (lead && expect.vocab_size < uint32_t(cfg.model.vocab_size))
+    std::printf("note: the data uses %u of the model's %d vocabulary rows\n", expect.vocab_size, cfg.model.vocab_size);
   SamplerOptions vo = so;
   vo.shuffle = false;
   std::vector<WindowBatch> val_batches;

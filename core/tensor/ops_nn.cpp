@@ -247,41 +247,42 @@ TensorT<T> dropout(Graph<T>& g, const TensorT<T>& x, float p, Rng& rng) {
 }
 
 // ---------------------------------------------------------------- cross entropy
-// logits (N, V), targets (N) -> loss (1) = mean over non-ignored rows of -log softmax(logits)[target]
+// logits (N, V), targets (N) -> loss (1) = mean over non-ignored rows of -log softmax(logits)[target].
+// The softmax of each counted row is kept in probs (N, V) for backward (vectorised exp, once).
 template <class T>
-void cross_entropy_forward(T* loss, const T* logits, const int32_t* targets, int64_t N, int64_t V, int64_t* count) {
-  double total = 0;
-  int64_t cnt = 0;
+void cross_entropy_forward(T* loss, T* probs, const T* logits, const int32_t* targets, int64_t N, int64_t V,
+                           int64_t* count) {
+  std::vector<double> row_loss(size_t(N), 0.0);  // summed serially below: same bits for any thread count
+  LLM_OMP_FOR_IF(N * V > (1 << 16))
   for (int64_t n = 0; n < N; n++) {
     if (targets[n] == kIgnoreIndex) continue;
-    const T* l = logits + n * V;
-    T mx = l[0];
-    for (int64_t j = 1; j < V; j++) mx = std::max(mx, l[j]);
-    T s = 0;
-    for (int64_t j = 0; j < V; j++) s += std::exp(l[j] - mx);
-    total += double(std::log(s) + mx - l[targets[n]]);
-    cnt++;
+    Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> l(logits + n * V, V);
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> p(probs + n * V, V);
+    const T mx = l.maxCoeff();
+    p = (l - mx).exp();
+    const T s = p.sum();
+    p *= T(1) / s;
+    row_loss[size_t(n)] = double(std::log(s) + mx - l[targets[n]]);
   }
+  double total = 0;
+  int64_t cnt = 0;
+  for (int64_t n = 0; n < N; n++)
+    if (targets[n] != kIgnoreIndex) total += row_loss[size_t(n)], cnt++;
   *count = cnt;
   loss[0] = cnt ? T(total / double(cnt)) : T(0);
 }
 // dlogits[n] += dloss * (softmax(logits[n]) - onehot(target)) / count
 template <class T>
-void cross_entropy_backward(const T* dloss, const T* logits, const int32_t* targets, T* dlogits, int64_t N, int64_t V,
+void cross_entropy_backward(const T* dloss, const T* probs, const int32_t* targets, T* dlogits, int64_t N, int64_t V,
                             int64_t count) {
   if (count == 0) return;
   const T scale = dloss[0] / T(count);
-  LLM_OMP_FOR_IF(N * V > (1 << 15))
+  LLM_OMP_FOR_IF(N * V > (1 << 16))
   for (int64_t n = 0; n < N; n++) {
     if (targets[n] == kIgnoreIndex) continue;
-    const T* l = logits + n * V;
+    const T* p = probs + n * V;
     T* d = dlogits + n * V;
-    T mx = l[0];
-    for (int64_t j = 1; j < V; j++) mx = std::max(mx, l[j]);
-    T s = 0;
-    for (int64_t j = 0; j < V; j++) s += std::exp(l[j] - mx);
-    const T inv = T(1) / s;
-    for (int64_t j = 0; j < V; j++) d[j] += scale * std::exp(l[j] - mx) * inv;
+    for (int64_t j = 0; j < V; j++) d[j] += scale * p[j];
     d[targets[n]] -= scale;
   }
 }
@@ -294,9 +295,10 @@ TensorT<T> cross_entropy(Graph<T>& g, const TensorT<T>& logits, const int32_t* t
                                std::to_string(n) + " is outside [0, " + std::to_string(V) + ")");
   TensorT<T> loss = g.tensor({1}, g.needs_grad(logits));
   int64_t count = 0;
-  cross_entropy_forward(loss.data, logits.data, targets, N, V, &count);
+  T* probs = g.scratch(size_t(N * V));  // (N, V)
+  cross_entropy_forward(loss.data, probs, logits.data, targets, N, V, &count);
   if (loss.grad)
-    g.record([=] { cross_entropy_backward(loss.grad, logits.data, targets, logits.grad, N, V, count); });
+    g.record([=] { cross_entropy_backward(loss.grad, probs, targets, logits.grad, N, V, count); });
   return loss;
 }
 

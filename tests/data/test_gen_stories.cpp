@@ -161,12 +161,12 @@ TEST(GenStories, FactsMatchTheText) {
   for (auto& s : make(800, 17)) {
     const StoryFacts& f = s.facts;
     EXPECT_NE(s.text.find(f.name), std::string::npos);
-    if (!f.object.empty() && f.plot != "treasure") EXPECT_NE(s.text.find(f.object), std::string::npos) << f.plot << ": " << s.text;
-    if (!f.color.empty()) EXPECT_NE(s.text.find(f.color), std::string::npos) << s.text;
-    if (!f.place.empty() && f.place != "house") EXPECT_NE(s.text.find(f.place), std::string::npos) << s.text;
-    if (!f.friend_name.empty()) EXPECT_NE(s.text.find(f.friend_name), std::string::npos);
+    if (!f.object.empty() && f.plot != "treasure") { EXPECT_NE(s.text.find(f.object), std::string::npos) << f.plot << ": " << s.text; }
+    if (!f.color.empty()) { EXPECT_NE(s.text.find(f.color), std::string::npos) << s.text; }
+    if (!f.place.empty() && f.place != "house") { EXPECT_NE(s.text.find(f.place), std::string::npos) << s.text; }
+    if (!f.friend_name.empty()) { EXPECT_NE(s.text.find(f.friend_name), std::string::npos); }
     EXPECT_NE(s.text.find(f.feeling_end), std::string::npos) << f.plot << " " << f.feeling_end << ": " << s.text;
-    if (!f.detail.empty()) EXPECT_NE(s.text.find(f.detail), std::string::npos) << s.text;
+    if (!f.detail.empty()) { EXPECT_NE(s.text.find(f.detail), std::string::npos) << s.text; }
     EXPECT_NE(s.text.find(f.kind), std::string::npos);
   }
 }

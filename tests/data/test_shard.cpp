@@ -332,7 +332,7 @@ TEST(Sampler, DocumentBoundariesMaskTargetsAndMarkStarts) {
       bool target_opens_doc = starts.count(a + 1) > 0;
       EXPECT_EQ(y[t], target_opens_doc ? kIgnoreIndex : tok[a + 1]) << "window " << k << " t " << t;
       masked += target_opens_doc;
-      if (target_opens_doc) EXPECT_EQ(x[t], kByteEot);  // only an eot precedes a new document
+      if (target_opens_doc) { EXPECT_EQ(x[t], kByteEot); }  // only an eot precedes a new document
       // doc_start: latest document start <= a, clipped to the window
       uint64_t ds_abs = *std::prev(starts.upper_bound(a));
       EXPECT_EQ(ds[t], int32_t(ds_abs < start ? 0 : ds_abs - start)) << "window " << k << " t " << t;
