@@ -19,4 +19,5 @@ namespace llm::cli {
 int cmd_pretrain(int argc, char** argv);  // llm pretrain --config
 int cmd_eval(int argc, char** argv);      // llm eval ppl
 int cmd_plot(int argc, char** argv);      // llm plot <run>
+int cmd_diff(int argc, char** argv);      // llm diff a.safetensors b.safetensors
 }  // namespace llm::cli

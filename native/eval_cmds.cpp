@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/eval/plot.h"
+#include "core/util/safetensors.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/strict_json.h"
 #include "native/args.h"
@@ -101,4 +102,27 @@ int cmd_plot(int argc, char** argv) {
   return 0;
 }
 
+}  // namespace llm::cli
+
+namespace llm::cli {
+// `llm diff A.safetensors B.safetensors [--tol T]`: max |a - b| per tensor (exit 1 above tol)
+int cmd_diff(int argc, char** argv) {
+  Args a(argc, argv, {"tol"});
+  if (a.positional.size() != 2) throw std::runtime_error("usage: llm diff A.safetensors B.safetensors [--tol 1e-5]");
+  const std::string pa = a.positional[0], pb = a.positional[1];
+  const std::string ba = fs::read_file(pa), bb = fs::read_file(pb);
+  SafeTensorsReader ra(reinterpret_cast<const uint8_t*>(ba.data()), ba.size(), pa);
+  SafeTensorsReader rb(reinterpret_cast<const uint8_t*>(bb.data()), bb.size(), pb);
+  if (ra.names() != rb.names()) throw std::runtime_error("the two files hold different tensor names");
+  const double tol = a.number("tol", 0.0);
+  double worst = 0;
+  std::string worst_name;
+  for (const std::string& n : ra.names()) {
+    std::vector<float> x = ra.floats(n, {}), y = rb.floats(n, ra.get(n).shape);
+    for (size_t i = 0; i < x.size(); i++)
+      if (std::abs(double(x[i]) - y[i]) > worst) worst = std::abs(double(x[i]) - y[i]), worst_name = n;
+  }
+  std::printf("max |a-b| = %.3e (%s)\n", worst, worst_name.c_str());
+  return worst > tol ? 1 : 0;
+}
 }  // namespace llm::cli

@@ -33,6 +33,7 @@ static const Command kCommands[] = {
     {"pretrain", cmd_pretrain, "pretrain on packed shards (--config tiny|small|gpt2|path.json, --resume); mpirun -np N for data parallel"},
     {"eval", cmd_eval, "evaluate: eval ppl --checkpoint DIR --data DIR|file.txt"},
     {"plot", cmd_plot, "render a run's metrics.jsonl as an SVG chart: plot <run>"},
+    {"diff", cmd_diff, "compare two safetensors files: diff A B [--tol T] (exit 1 above tol)"},
     {"train-char",  cmd_train_char, "train a character-level model on a text (default: generated stories) and sample"},
     {"model", cmd_model, "show a model config's parameters and count (--config small|tiny|path.json)"},
     {"bench", cmd_bench, "benchmarks as JSON: gemm | model | train | tokenizer (--config, --threads 1,2)"},
