@@ -314,11 +314,15 @@ int cmd_data(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   std::string sub = argv[1];
+  // argv[0] of the subcommand reads "data <sub>", so usage messages say `llm data <sub> ...`
+  std::string full = "data " + sub;
+  std::vector<char*> args(argv + 1, argv + argc);
+  args[0] = full.data();
   try {
-    if (sub == "generate") return generate(argc - 1, argv + 1);
-    if (sub == "import") return import(argc - 1, argv + 1);
-    if (sub == "pack") return pack(argc - 1, argv + 1);
-    if (sub == "inspect") return inspect(argc - 1, argv + 1);
+    if (sub == "generate") return generate(argc - 1, args.data());
+    if (sub == "import") return import(argc - 1, args.data());
+    if (sub == "pack") return pack(argc - 1, args.data());
+    if (sub == "inspect") return inspect(argc - 1, args.data());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "llm data %s: error: %s\n", sub.c_str(), e.what());
     return 1;

@@ -76,8 +76,28 @@ int cmd_eval(int argc, char** argv) {
       done += uint64_t(b);
     }
     const double loss = total / double(done);
-    std::printf("%s\n", json({{"task", "ppl"}, {"data", data}, {"windows", done}, {"seq", T}, {"loss", loss},
-                              {"ppl", std::exp(loss)}}).dump(2).c_str());
+    json out = {{"task", "ppl"}, {"data", data}, {"windows", done}, {"seq", T}, {"loss", loss}, {"ppl", std::exp(loss)}};
+    // the unigram baseline: cross-entropy of val tokens under train token frequencies (add-one)
+    try {
+      SamplerOptions uo;
+      uo.T = 1;
+      uo.shuffle = false;
+      ShardLoader tr(ShardLoader::list_shards(data, "train"), uo);
+      const uint32_t V = tr.shards()[0].header.vocab_size;
+      std::vector<double> cnt(V, 1.0);
+      double n = V;
+      for (const ShardView& v : tr.shards())
+        for (uint64_t i = 0; i < v.header.n_tokens; i++) cnt[size_t(v.token(i))] += 1, n += 1;
+      double ce = 0;
+      uint64_t m = 0;
+      for (const ShardView& v : val.shards())
+        for (uint64_t i = 0; i < v.header.n_tokens; i++) ce -= std::log(cnt[size_t(v.token(i))] / n), m++;
+      out["unigram_loss"] = ce / double(m);
+      out["unigram_ppl"] = std::exp(ce / double(m));
+    } catch (const std::exception& e) {
+      out["unigram_error"] = e.what();
+    }
+    std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }
   if (!fs::exists(ck + "/tokenizer.json"))

@@ -53,14 +53,16 @@ const char* doc_format_name(DocFormat f) {
 }
 
 DocFormat detect_doc_format(std::string_view path, std::string_view bytes) {
-  auto ends_with = [&](std::string_view suf) {
-    return path.size() >= suf.size() && path.substr(path.size() - suf.size()) == suf;
-  };
-  if (ends_with(".jsonl") || ends_with(".json")) return DocFormat::kJsonl;
+  // Content decides; the extension only breaks the tie for an empty file.
   const std::string_view t = trim(bytes.substr(0, 4096));
-  if (!t.empty() && t.front() == '{') return DocFormat::kJsonl;
-  if (bytes.find("<|endoftext|>") != std::string_view::npos) return DocFormat::kEot;
-  return DocFormat::kText;
+  if (!t.empty()) {
+    if (t.front() == '{') return DocFormat::kJsonl;
+    if (bytes.find("<|endoftext|>") != std::string_view::npos) return DocFormat::kEot;
+    return DocFormat::kText;
+  }
+  const bool json_ext = (path.size() >= 6 && path.substr(path.size() - 6) == ".jsonl") ||
+                        (path.size() >= 5 && path.substr(path.size() - 5) == ".json");
+  return json_ext ? DocFormat::kJsonl : DocFormat::kText;
 }
 
 DocCorpus parse_documents(std::string_view bytes, DocFormat format, const std::string& source) {

@@ -18,8 +18,9 @@ enum class DocFormat { kAuto, kText, kEot, kLines, kJsonl };
 
 DocFormat parse_doc_format(const std::string& name);  // "auto", "text", ...; throws otherwise
 const char* doc_format_name(DocFormat f);
-// kAuto -> a concrete format from the file name (.jsonl/.json) and the content
-// (a leading '{' means jsonl; "<|endoftext|>" anywhere means eot; else text).
+// kAuto -> a concrete format from the content: a leading '{' means jsonl,
+// "<|endoftext|>" anywhere means eot, else text (blank-line separated). The file
+// name (.jsonl/.json) only decides for an empty file.
 DocFormat detect_doc_format(std::string_view path, std::string_view bytes);
 
 struct DocCorpus {

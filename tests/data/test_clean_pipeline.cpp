@@ -152,6 +152,9 @@ TEST(CleanIo, ParsesEveryFormat) {
   c = llm::parse_documents("story one\n\npara\n<|endoftext|>\nstory two\n<|endoftext|>\n", llm::DocFormat::kAuto, "x.txt");
   EXPECT_EQ(c.format, llm::DocFormat::kEot);
   EXPECT_EQ(c.texts, (std::vector<std::string>{"story one\n\npara", "story two"}));
+  // Content beats the extension: plain stories in a file named .jsonl are text.
+  EXPECT_EQ(llm::detect_doc_format("stories.jsonl", "Once upon a time.\n\nThe end.\n"), llm::DocFormat::kText);
+  EXPECT_EQ(llm::detect_doc_format("x.txt", "  {\"text\": \"a\"}\n"), llm::DocFormat::kJsonl);
   c = llm::parse_documents("a\n\nb\r\nc\n", llm::DocFormat::kLines, "l.txt");
   EXPECT_EQ(c.texts, (std::vector<std::string>{"a", "b", "c"}));
   c = llm::parse_documents("{\"id\": 7, \"text\": \"hi\\nthere\"}\n\n{\"text\": \"bad \xC3\"}\n", llm::DocFormat::kAuto,
