@@ -1,10 +1,12 @@
 // `llm data clean`, `llm data stats`, `llm data download`: thin front ends over
 // core/data/clean.h, core/data/stats.h and native/download.h (file I/O, flags).
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>

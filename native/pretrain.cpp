@@ -45,6 +45,7 @@ static WindowBatch slice(const WindowBatch& g, int rank, int world) {
   const size_t n = size_t(b.B) * size_t(b.T), off = size_t(rank) * n;
   b.x.assign(g.x.begin() + long(off), g.x.begin() + long(off + n));
   b.y.assign(g.y.begin() + long(off), g.y.begin() + long(off + n));
+  if (!g.doc_start.empty()) b.doc_start.assign(g.doc_start.begin() + long(off), g.doc_start.begin() + long(off + n));
   return b;
 }
 

@@ -103,7 +103,7 @@ Span match_ipv6(std::string_view s, size_t i) {
   if (e < s.size() && (is_alnum(s[e]) || s[e] == ':')) return {0, 0};
   // Full form needs 8 groups; a compressed form fewer than 8 and a digit somewhere,
   // so "std::vector" or "a::b" stay text. Times like 12:30:45 have 3 groups, no "::".
-  const bool ok = compressed ? (groups < 8 && has_digit && (groups >= 1)) : groups == 8;
+  const bool ok = compressed ? (groups < 8 && has_digit) : groups == 8;
   return ok ? Span{i, e} : Span{0, 0};
 }
 

@@ -97,7 +97,8 @@ TensorT<T> Transformer<T>::proj(Graph<T>& g, const TensorT<T>& x, const std::str
 }
 
 template <class T>
-TensorT<T> Transformer<T>::forward(Graph<T>& g, const int32_t* tokens, int B, int Tn, Rng* rng) {
+TensorT<T> Transformer<T>::forward(Graph<T>& g, const int32_t* tokens, int B, int Tn, Rng* rng,
+                                   const int32_t* doc_start) {
   if (Tn > cfg.max_seq_len)
     throw std::runtime_error("forward: sequence length " + std::to_string(Tn) + " exceeds max_seq_len " +
                              std::to_string(cfg.max_seq_len));
@@ -132,7 +133,7 @@ TensorT<T> Transformer<T>::forward(Graph<T>& g, const int32_t* tokens, int B, in
       q = rope(g, q, B, Tn, H, hd, rope_cos_.data(), rope_sin_.data(), 0);
       k = rope(g, k, B, Tn, KVH, hd, rope_cos_.data(), rope_sin_.data(), 0);
     }
-    TensorT<T> att = attention(g, q, k, v, B, Tn, H, KVH, slopes);  // (N, H*hd)
+    TensorT<T> att = attention(g, q, k, v, B, Tn, H, KVH, slopes, doc_start);  // (N, H*hd)
     TensorT<T> o = proj(g, att, p + "self_attn.o_proj");           // (N, C)
     h = add(g, h, dropout(g, o, pdrop, r));
 

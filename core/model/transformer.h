@@ -23,8 +23,10 @@ class Transformer {
   // biases 0; norm weights 1 (0 for qwen2_rmsnorm, whose weight is used as 1 + w).
   void init(uint64_t seed);
 
-  // tokens (B*T) -> logits (B*T, V). rng drives dropout when g.training.
-  TensorT<T> forward(Graph<T>& g, const int32_t* tokens, int B, int Tn, Rng* rng = nullptr);
+  // tokens (B*T) -> logits (B*T, V). rng drives dropout when g.training. doc_start (B*T) or
+  // nullptr confines attention to each packed document (see attention()).
+  TensorT<T> forward(Graph<T>& g, const int32_t* tokens, int B, int Tn, Rng* rng = nullptr,
+                     const int32_t* doc_start = nullptr);
 
   ModelConfig cfg;
   ParamStore<T> params;

@@ -66,9 +66,11 @@ TensorT<T> rope(Graph<T>& g, const TensorT<T>& x, int B, int Tn, int nh, int hd,
                 const T* sin_table, int pos0);
 // Causal attention with grouped KV heads: q (B*T, H*hd), k, v (B*T, KVH*hd) -> (B*T, H*hd).
 // alibi_slopes (H) or nullptr adds -slope_h * (i - j) to score (i, j).
+// doc_start (B*T) or nullptr: query t of sequence b attends only to keys in [doc_start[b*T+t], t],
+// so packed documents do not see each other.
 template <class T>
 TensorT<T> attention(Graph<T>& g, const TensorT<T>& q, const TensorT<T>& k, const TensorT<T>& v, int B, int Tn,
-                     int H, int KVH, const T* alibi_slopes);
+                     int H, int KVH, const T* alibi_slopes, const int32_t* doc_start = nullptr);
 
 // ---- tables (no gradient) ----
 std::vector<double> alibi_slopes(int n_heads);

@@ -104,9 +104,10 @@ TensorT<T> rope(Graph<T>& g, const TensorT<T>& x, int B, int Tn, int nh, int hd,
 // ---------------------------------------------------------------- attention
 // For each batch b and query head h (kv head h / (H/KVH)):
 //   S = Q K^T / sqrt(hd) + alibi, causal mask;  P = softmax_rows(S) (saved, (B, H, T, T));  O = P V
+// doc_start (B*T) or nullptr: query t only attends to keys in [doc_start[t], t] (packed documents)
 template <class T>
 void attention_forward(T* out, T* probs, const T* q, const T* k, const T* v, int B, int Tn, int H, int KVH, int hd,
-                       const T* slopes) {
+                       const T* slopes, const int32_t* doc_start) {
   const int G = H / KVH;
   const int64_t qs = int64_t(H) * hd, ks = int64_t(KVH) * hd;  // row strides
   const T sc = T(1) / std::sqrt(T(hd));
@@ -121,23 +122,26 @@ void attention_forward(T* out, T* probs, const T* q, const T* k, const T* v, int
     P.noalias() = (Q * K.transpose()) * sc;
     for (int i = 0; i < Tn; i++) {
       T* row = &P(i, 0);
+      const int lo = doc_start ? std::min(i, std::max(0, int(doc_start[int64_t(b) * Tn + i]))) : 0;
       if (slopes)
-        for (int j = 0; j <= i; j++) row[j] -= slopes[h] * T(i - j);
-      T mx = row[0];
-      for (int j = 1; j <= i; j++) mx = std::max(mx, row[j]);
+        for (int j = lo; j <= i; j++) row[j] -= slopes[h] * T(i - j);
+      T mx = row[lo];
+      for (int j = lo + 1; j <= i; j++) mx = std::max(mx, row[j]);
       T s = 0;
-      for (int j = 0; j <= i; j++) {
+      for (int j = lo; j <= i; j++) {
         row[j] = std::exp(row[j] - mx);
         s += row[j];
       }
       const T inv = T(1) / s;
-      for (int j = 0; j <= i; j++) row[j] *= inv;
+      for (int j = 0; j < lo; j++) row[j] = T(0);
+      for (int j = lo; j <= i; j++) row[j] *= inv;
       for (int j = i + 1; j < Tn; j++) row[j] = T(0);
     }
     O.noalias() = P * Vm;
   }
 }
 // dP = dO V^T; dV += P^T dO; dS = P * (dP - rowsum(dP * P)); dQ += dS K / sqrt(hd); dK += dS^T Q / sqrt(hd)
+// (masked entries have P = 0, so their dS is 0 too: no mask is needed here)
 // Parallel over (b, kv head) so the heads of one group, which share dK and dV, run on one thread.
 template <class T>
 void attention_backward(const T* dout, const T* probs, const T* q, const T* k, const T* v, T* dq, T* dk, T* dv, int B,
@@ -179,7 +183,7 @@ void attention_backward(const T* dout, const T* probs, const T* q, const T* k, c
 }
 template <class T>
 TensorT<T> attention(Graph<T>& g, const TensorT<T>& q, const TensorT<T>& k, const TensorT<T>& v, int B, int Tn, int H,
-                     int KVH, const T* slopes) {
+                     int KVH, const T* slopes, const int32_t* doc_start) {
   if (H % KVH) throw std::runtime_error("attention: n_heads must be a multiple of n_kv_heads");
   const int64_t rows = int64_t(B) * Tn;
   if (q.rows() != rows || k.rows() != rows || v.rows() != rows || q.cols() % H || k.shape != v.shape)
@@ -190,7 +194,7 @@ TensorT<T> attention(Graph<T>& g, const TensorT<T>& q, const TensorT<T>& k, cons
   const bool need = g.needs_grad(q) || g.needs_grad(k, v);
   TensorT<T> out = g.tensor(q.shape, need);
   T* probs = g.scratch(size_t(B) * H * Tn * Tn);  // (B, H, T, T)
-  attention_forward(out.data, probs, q.data, k.data, v.data, B, Tn, H, KVH, hd, slopes);
+  attention_forward(out.data, probs, q.data, k.data, v.data, B, Tn, H, KVH, hd, slopes, doc_start);
   if (out.grad)
     g.record([=] {
       attention_backward(out.grad, probs, q.data, k.data, v.data, q.grad, k.grad, v.grad, B, Tn, H, KVH, hd);
@@ -201,7 +205,7 @@ TensorT<T> attention(Graph<T>& g, const TensorT<T>& q, const TensorT<T>& k, cons
 #define LLM_INSTANTIATE(T)                                                                                          \
   template TensorT<T> rope(Graph<T>&, const TensorT<T>&, int, int, int, int, const T*, const T*, int);              \
   template TensorT<T> attention(Graph<T>&, const TensorT<T>&, const TensorT<T>&, const TensorT<T>&, int, int, int, \
-                                int, const T*);
+                                int, const T*, const int32_t*);
 LLM_INSTANTIATE(float)
 LLM_INSTANTIATE(double)
 #undef LLM_INSTANTIATE

@@ -25,7 +25,8 @@ StepStats Trainer::train_step(const std::vector<WindowBatch>& micro, bool want_t
   for (const WindowBatch& b : micro) {
     graph_.reset();
     graph_.training = true;
-    TensorT<float> logits = model.forward(graph_, b.x.data(), b.B, b.T, &rng);  // (B*T, V)
+    const int32_t* ds = b.doc_start.empty() ? nullptr : b.doc_start.data();
+    TensorT<float> logits = model.forward(graph_, b.x.data(), b.B, b.T, &rng, ds);  // (B*T, V)
     TensorT<float> loss = cross_entropy(graph_, logits, b.y.data());
     graph_.backward(loss);
     loss_sum += loss.data[0];
@@ -82,7 +83,8 @@ float Trainer::eval_loss(const std::vector<WindowBatch>& batches) {
   double total = 0;
   for (const WindowBatch& b : batches) {
     g.reset();
-    total += cross_entropy(g, model.forward(g, b.x.data(), b.B, b.T), b.y.data()).data[0];
+    const int32_t* ds = b.doc_start.empty() ? nullptr : b.doc_start.data();
+    total += cross_entropy(g, model.forward(g, b.x.data(), b.B, b.T, nullptr, ds), b.y.data()).data[0];
   }
   double t = batches.empty() ? 0 : total / double(batches.size());
   if (allreduce && world > 1) {

@@ -251,3 +251,23 @@ TEST(GradCheck, AttentionIsCausalAndMatchesNaiveLoop) {
       }
     }
 }
+
+TEST(GradCheck, AttentionWithDocumentBoundaries) {
+  // two packed documents per row: keys of the first are invisible to queries of the second
+  const int B = 2, T = 5, H = 2, KVH = 1, hd = 3;
+  std::vector<int32_t> ds{0, 0, 0, 3, 3, 0, 1, 1, 1, 1};  // row 0: docs [0,3) [3,5); row 1: [0,1) [1,5)
+  std::vector<Leaf> L{Leaf({B * T, H * hd}, 1), Leaf({B * T, KVH * hd}, 2), Leaf({B * T, KVH * hd}, 3)};
+  gradcheck([&](Graph<double>& g, Ins& x) { return attention(g, x[0], x[1], x[2], B, T, H, KVH, (const double*)nullptr, ds.data()); },
+            L, "attention+doc_start");
+  // equals running the second document of row 0 on its own
+  Graph<double> g;
+  Tn full = attention(g, L[0].t(), L[1].t(), L[2].t(), B, T, H, KVH, (const double*)nullptr, ds.data());
+  Leaf q2({2, H * hd}, 9), k2({2, KVH * hd}, 9), v2({2, KVH * hd}, 9);
+  for (int r = 0; r < 2; r++) {
+    for (int c = 0; c < H * hd; c++) q2.data[r * H * hd + c] = L[0].data[(3 + r) * H * hd + c];
+    for (int c = 0; c < KVH * hd; c++) k2.data[r * KVH * hd + c] = L[1].data[(3 + r) * KVH * hd + c],
+                                       v2.data[r * KVH * hd + c] = L[2].data[(3 + r) * KVH * hd + c];
+  }
+  Tn alone = attention(g, q2.t(), k2.t(), v2.t(), 1, 2, H, KVH, (const double*)nullptr);
+  for (int i = 0; i < 2 * H * hd; i++) EXPECT_NEAR(full.data[3 * H * hd + i], alone.data[i], 1e-12);
+}
