@@ -18,7 +18,7 @@
 namespace llm::cli {
 
 uint64_t fnv1a64(const std::string& b) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 14695981039346656037ull;  // FNV-1a 64 offset basis
   for (unsigned char c : b) h = (h ^ c) * 1099511628211ull;
   return h;
 }

@@ -48,7 +48,13 @@ int cmd_eval(int argc, char** argv) {
   set_threads(int(a.integer("threads", 2)));
   const std::string ck = resolve_checkpoint(a.str("checkpoint"));
   Transformer<float> m = load_model_dir(ck);
-  const int T = int(a.integer("seq", m.cfg.max_seq_len)), B = int(a.integer("batch", 8));
+  // default context: what the model was trained at (train_config.json beside it), else max_seq_len
+  int T_default = m.cfg.max_seq_len;
+  if (fs::exists(ck + "/train_config.json")) {
+    json tc = json::parse(fs::read_file(ck + "/train_config.json"), nullptr, false);
+    if (tc.is_object() && tc.contains("seq_len")) T_default = tc["seq_len"].get<int>();
+  }
+  const int T = int(a.integer("seq", T_default)), B = int(a.integer("batch", 8));
   const std::string data = a.str("data");
   if (data.empty()) throw std::runtime_error("--data is required (a packed data folder or a text file)");
   std::vector<int32_t> ids;

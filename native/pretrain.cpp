@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <dirent.h>
@@ -50,7 +51,7 @@ static WindowBatch slice(const WindowBatch& g, int rank, int world) {
 }
 
 int cmd_pretrain(int argc, char** argv) {
-  Args a(argc, argv, {"config", "threads", "max-steps", "out", "data", "exit-after-step", "seed"}, {"resume"});
+  Args a(argc, argv, {"config", "threads", "max-steps", "out", "data", "exit-after-step", "seed"}, {"resume", "overwrite"});
   dist::init(&argc, &argv);
   const int rank = dist::rank(), world = dist::world();
   set_threads(int(a.integer("threads", 2)));
@@ -115,13 +116,20 @@ int cmd_pretrain(int argc, char** argv) {
     CheckpointDir::Loaded l = CheckpointDir::load_latest(ckdir, tr);  // falls back past corrupt ones
     json extra = json::parse(l.extra);
     train.set_state({extra.at("sampler_epoch").get<uint64_t>(), extra.at("sampler_index").get<uint64_t>()});
-    best_val = extra.value("best_val", double(INFINITY));
+    best_val = extra["best_val"].is_number() ? extra["best_val"].get<float>() : INFINITY;  // null: no eval yet
     evals_without_gain = extra.value("evals_without_gain", 0);
     if (lead) {
       std::printf("resumed from %s at step %lld\n", l.dir.c_str(), (long long)tr.step);
       truncate_metrics(metrics_path, tr.step);  // drop lines a crashed run wrote after this checkpoint
     }
   } else if (lead) {
+    if (fs::exists(ckdir + "/latest") && !a.flag("overwrite"))
+      throw std::runtime_error(cfg.out_dir + " already holds a run (checkpoints/latest exists): pass --resume to continue it, "
+                               "--overwrite to start over in the same folder, or --out for a new folder");
+    if (a.flag("overwrite")) {
+      for (const char* f : {"/latest", "/best"}) std::remove((ckdir + f).c_str());
+      std::system(("rm -rf '" + ckdir + "'/step_* '" + ckdir + "'/.tmp-*").c_str());
+    }
     fs::write_file_atomic(metrics_path, std::string());
   }
   std::ofstream metrics;
@@ -130,7 +138,7 @@ int cmd_pretrain(int argc, char** argv) {
   auto save = [&](bool is_best) {
     json extra = {{"sampler_epoch", train.state().epoch},
                   {"sampler_index", train.state().index},
-                  {"best_val", best_val},
+                  {"best_val", std::isfinite(best_val) ? json(best_val) : json(nullptr)},
                   {"evals_without_gain", evals_without_gain}};
     if (lead) {
       metrics.flush();

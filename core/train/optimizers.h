@@ -43,7 +43,7 @@ class Muon {
   }
   void step(ParamStore<float>& ps, float lr, float adam_lr) {
     if (m.size() != ps.size()) m.assign(ps.size(), 0.f);
-    // AdamW on the non-Muon params only: zero-copy by temporarily hiding Muon params' grads
+    // AdamW runs over every param, then the Muon params are restored and updated by Muon below
     std::vector<float> saved;
     float* g = ps.grads();
     for (const ParamInfo& p : ps.infos())

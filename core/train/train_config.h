@@ -16,7 +16,7 @@ struct TrainConfig {
   std::string data_dir;  // packed shards train_*.bin / val_*.bin (+ tokenizer.json)
   std::string out_dir;   // run folder: metrics.jsonl, checkpoints/
   // batch and schedule (steps are optimizer steps, not micro-batches)
-  int batch_size = 8;  // sequences per micro-batch (per rank)
+  int batch_size = 8;  // sequences per micro-batch, global: split evenly across MPI ranks
   int seq_len = 256;
   int grad_accum = 1;  // micro-batches per optimizer step
   int64_t max_steps = 1000;

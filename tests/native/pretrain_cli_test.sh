@@ -31,6 +31,10 @@ rc=$?
 set -e
 [ "$rc" = 137 ] || fail "the simulated crash should exit 137, got $rc"
 [ -d "$W/b/checkpoints/step_00000004" ] || fail "no checkpoint at step 4 before the crash"
+if "$LLM" pretrain --config "$W/cfg.json" --out "$W/b" --threads 1 > "$W/again.log" 2>&1; then
+  fail "a fresh run into a folder holding a run must refuse (loses nothing)"
+fi
+grep -q "already holds a run" "$W/again.log" || fail "unclear error: $(cat "$W/again.log")"
 "$LLM" pretrain --config "$W/cfg.json" --out "$W/b" --threads 1 --resume > "$W/resume.log" 2>&1 || fail "resume: $(cat "$W/resume.log")"
 grep -q "resumed from .*step_00000004 at step 4" "$W/resume.log" || fail "did not resume from step 4: $(cat "$W/resume.log")"
 diff <(curve "$W/a") <(curve "$W/b") || fail "resumed loss curve differs from the uninterrupted one"
