@@ -337,9 +337,9 @@ TEST(GenTasks, GoldenHashes) {
   uint64_t sft = fnv1a64(to_jsonl_lines(generate_sft(30, o)));
   uint64_t pref = fnv1a64(to_jsonl_lines(generate_preferences(30, o)));
   uint64_t rl = fnv1a64(to_jsonl_lines(generate_rl(30, o)));
-  EXPECT_EQ(sft, 0xa043335a0fd320d3ull) << "sft: 0x" << std::hex << sft << "ull";
+  EXPECT_EQ(sft, 0x682a1a32be0ccb0cull) << "sft: 0x" << std::hex << sft << "ull";
   EXPECT_EQ(pref, 0xa8fa31b68498fc58ull) << "preference: 0x" << std::hex << pref << "ull";
-  EXPECT_EQ(rl, 0x3c20aa75f3bc5931ull) << "rl: 0x" << std::hex << rl << "ull";
+  EXPECT_EQ(rl, 0x74414660c6c28276ull) << "rl: 0x" << std::hex << rl << "ull";
 }
 
 }  // namespace
