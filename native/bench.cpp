@@ -78,8 +78,10 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
     }
     out["tokens_per_s_" + std::to_string(t) + "t"] = median(tps);
   }
-  // forward+backward flops ~ 6 * params * tokens (+ attention 12 * L * T * dim per token)
-  const double flops_per_tok = 6.0 * double(m.num_params()) + 12.0 * mc.n_layers * T * mc.dim;
+  // forward+backward flops ~ 6 * (matmul params) per token + attention 12 * L * T * dim (causal
+  // halves it: 6 * L * T * dim); the input embedding is a lookup, not a matmul, unless tied
+  const double lookup = mc.tie_embeddings ? 0.0 : double(mc.vocab_size) * mc.dim;
+  const double flops_per_tok = 6.0 * (double(m.num_params()) - lookup) + 6.0 * mc.n_layers * T * mc.dim;
   out["gflop_per_token"] = flops_per_tok / 1e9;
   out["activation_mb"] = double(g.activation_bytes()) / 1e6;
   out["peak_rss_mb"] = peak_rss_mb();
