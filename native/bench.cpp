@@ -13,19 +13,13 @@
 #include "core/train/adamw.h"
 #include "core/util/strict_json.h"
 #include "native/args.h"
+#include "native/bench_util.h"
 #include "native/commands.h"
 #include "native/configs.h"
 #include "native/threads.h"
 
 namespace llm::cli {
 
-static double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-static double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 double peak_rss_mb() {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -49,7 +43,7 @@ static json bench_gemm(const std::vector<int>& threads, int n, int reps) {
       C.noalias() = A * B;
       gf.push_back(2.0 * n * n * double(n) / (now_s() - t0) / 1e9);
     }
-    out["gflops_" + std::to_string(t) + "t"] = median(gf);
+    out["gflops_" + std::to_string(t) + "t"] = median_of(gf);
   }
   out["n"] = n;
   return out;
@@ -76,7 +70,7 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
       if (step) opt.step(m.params, 1e-4f);
       if (i > 0) tps.push_back(double(B) * T / (now_s() - t0));  // first iteration warms up
     }
-    out["tokens_per_s_" + std::to_string(t) + "t"] = median(tps);
+    out["tokens_per_s_" + std::to_string(t) + "t"] = median_of(tps);
   }
   // forward+backward flops ~ 6 * (matmul params) per token + attention 12 * L * T * dim (causal
   // halves it: 6 * L * T * dim); the input embedding is a lookup, not a matmul, unless tied
@@ -88,18 +82,6 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
   return out;
 }
 
-static std::vector<int> parse_threads(const std::string& s) {
-  std::vector<int> v;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t j = s.find(',', i);
-    if (j == std::string::npos) j = s.size();
-    v.push_back(std::stoi(s.substr(i, j - i)));
-    i = j + 1;
-  }
-  return v;
-}
-
 int cmd_bench(int argc, char** argv) {
   std::string what = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
   if (what == "tokenizer") return cmd_bench_tokenizer(argc - 1, argv + 1);
@@ -109,7 +91,7 @@ int cmd_bench(int argc, char** argv) {
   }
   const int skip = what == "all" && !(argc > 1 && argv[1][0] != '-') ? 0 : 1;
   Args a(argc - skip, argv + skip, {"config", "batch", "seq", "threads", "reps", "gemm-n"});
-  const std::vector<int> threads = parse_threads(a.str("threads", "1,2"));
+  const std::vector<int> threads = parse_int_list(a.str("threads", "1,2"));
   const int reps = int(a.integer("reps", 5));
   json out = json::object();
   if (what == "all" || what == "gemm") out["gemm"] = bench_gemm(threads, int(a.integer("gemm-n", 1024)), reps);

@@ -20,6 +20,7 @@
 #include "core/tokenizer/unigram.h"
 #include "core/util/rng.h"
 #include "native/args.h"
+#include "native/bench_util.h"
 #include "native/commands.h"
 #include "native/fs.h"
 #include "native/threads.h"
@@ -28,25 +29,6 @@ namespace llm::cli {
 namespace {
 
 using nlohmann::json;
-
-double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-std::vector<int> parse_int_list(const std::string& s) {
-  std::vector<int> v;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t j = s.find(',', i);
-    if (j == std::string::npos) j = s.size();
-    v.push_back(std::stoi(s.substr(i, j - i)));
-    i = j + 1;
-  }
-  return v;
-}
 
 // ~mb megabytes of lowercase story-like text: Zipf-distributed words from a
 // small vocabulary, sentences and paragraphs. Deterministic.
