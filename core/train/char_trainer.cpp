@@ -3,57 +3,11 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/data/unicode_utf8.h"
 #include "core/infer/sample.h"
 #include "core/util/strict_json.h"
 
 namespace llm {
-
-std::vector<uint32_t> utf8_decode(const std::string& s) {
-  std::vector<uint32_t> out;
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  for (size_t i = 0; i < n;) {
-    const unsigned c = p[i];
-    if (c < 0x80) {
-      out.push_back(c);
-      i++;
-      continue;
-    }
-    int len;
-    uint32_t cp, min;
-    if ((c >> 5) == 6) len = 2, cp = c & 0x1F, min = 0x80;
-    else if ((c >> 4) == 14) len = 3, cp = c & 0x0F, min = 0x800;
-    else if ((c >> 3) == 30) len = 4, cp = c & 0x07, min = 0x10000;
-    else len = 0, cp = 0, min = 0;
-    bool ok = len > 0 && i + len <= n;
-    for (int k = 1; ok && k < len; k++) {
-      if ((p[i + k] & 0xC0) != 0x80) ok = false;
-      else cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    // overlong forms, surrogates and values past U+10FFFF are invalid too
-    if (ok && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) ok = false;
-    if (!ok) {
-      out.push_back(0xFFFD);
-      i++;
-    } else {
-      out.push_back(cp);
-      i += size_t(len);
-    }
-  }
-  return out;
-}
-
-std::string utf8_encode(uint32_t cp) {
-  std::string s;
-  if (cp < 0x80) s += char(cp);
-  else if (cp < 0x800) s += char(0xC0 | (cp >> 6)), s += char(0x80 | (cp & 0x3F));
-  else if (cp < 0x10000)
-    s += char(0xE0 | (cp >> 12)), s += char(0x80 | ((cp >> 6) & 0x3F)), s += char(0x80 | (cp & 0x3F));
-  else
-    s += char(0xF0 | (cp >> 18)), s += char(0x80 | ((cp >> 12) & 0x3F)), s += char(0x80 | ((cp >> 6) & 0x3F)),
-        s += char(0x80 | (cp & 0x3F));
-  return s;
-}
 
 CharTrainer::CharTrainer(const std::string& text, const std::string& options_json, uint64_t seed) : rng_(seed) {
   ModelConfig mc;
@@ -82,11 +36,11 @@ CharTrainer::CharTrainer(const std::string& text, const std::string& options_jso
   r.finish();
   if (seq_ < 2 || batch_ < 1) throw std::runtime_error("trainer options: seq_len must be >= 2 and batch_size >= 1");
 
-  std::vector<uint32_t> cps = utf8_decode(text);
-  chars_ = cps;
+  const std::u32string cps = utf8_to_u32(text);
+  chars_.assign(cps.begin(), cps.end());
   std::sort(chars_.begin(), chars_.end());
   chars_.erase(std::unique(chars_.begin(), chars_.end()), chars_.end());
-  for (uint32_t c : cps) data_.push_back(int32_t(std::lower_bound(chars_.begin(), chars_.end(), c) - chars_.begin()));
+  for (char32_t c : cps) data_.push_back(int32_t(std::lower_bound(chars_.begin(), chars_.end(), c) - chars_.begin()));
   split_ = data_.size() * 9 / 10;
   if (split_ < size_t(seq_) + 2 || data_.size() - split_ < size_t(seq_) + 2)
     throw std::runtime_error("trainer: text too short (" + std::to_string(cps.size()) + " characters) for seq_len " +
@@ -140,7 +94,7 @@ float CharTrainer::eval_loss(int batches) {
 
 std::vector<int32_t> CharTrainer::encode(const std::string& s) const {
   std::vector<int32_t> ids;
-  for (uint32_t c : utf8_decode(s)) {
+  for (char32_t c : utf8_to_u32(s)) {
     auto it = std::lower_bound(chars_.begin(), chars_.end(), c);
     if (it != chars_.end() && *it == c) ids.push_back(int32_t(it - chars_.begin()));
   }
@@ -150,7 +104,7 @@ std::vector<int32_t> CharTrainer::encode(const std::string& s) const {
 std::string CharTrainer::decode(const std::vector<int32_t>& ids) const {
   std::string s;
   for (int32_t i : ids)
-    if (i >= 0 && size_t(i) < chars_.size()) s += utf8_encode(chars_[size_t(i)]);
+    if (i >= 0 && size_t(i) < chars_.size()) utf8_append(s, chars_[size_t(i)]);
   return s;
 }
 

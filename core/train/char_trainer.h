@@ -34,7 +34,7 @@ class CharTrainer {
   std::string decode(const std::vector<int32_t>& ids) const;
 
  private:
-  std::vector<uint32_t> chars_;  // id -> code point
+  std::vector<char32_t> chars_;  // id -> code point (core/data/unicode_utf8 decodes the text)
   std::vector<int32_t> data_;    // the whole text as ids
   size_t split_ = 0;             // [0, split) train, [split, end) validation
   std::unique_ptr<Transformer<float>> model_;
@@ -46,9 +46,5 @@ class CharTrainer {
   float lr_ = 3e-3f, min_lr_ = 3e-4f, clip_ = 1.0f, last_lr_ = 0, last_norm_ = 0;
   std::vector<int32_t> x_, y_;  // (B*T)
 };
-
-// UTF-8 <-> code points (invalid bytes decode to U+FFFD)
-std::vector<uint32_t> utf8_decode(const std::string& s);
-std::string utf8_encode(uint32_t cp);
 
 }  // namespace llm

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/train/adamw.h"
+#include "core/data/unicode_utf8.h"
 #include "core/train/char_trainer.h"
 #include "core/train/train_config.h"
 
@@ -89,7 +90,7 @@ TEST(CharTrainer, LossFallsAndSamplingIsSeeded) {
   EXPECT_LT(tr.eval_loss(4), first * 0.6f);
   const std::string a = tr.sample("the ", 40, 0.8f, 11), b = tr.sample("the ", 40, 0.8f, 11);
   EXPECT_EQ(a, b);
-  EXPECT_EQ(utf8_decode(a).size(), 40u);
+  EXPECT_EQ(utf8_to_u32(a).size(), 40u);
   EXPECT_NE(tr.sample("the ", 40, 0.8f, 12), a);
 }
 
@@ -100,15 +101,15 @@ TEST(CharTrainer, RejectsUnknownOptionAndShortText) {
 
 TEST(Utf8, DecodeEncodeAndRepair) {
   const std::string s = "a\xC3\xA9\xE4\xB8\xAD\xF0\x9F\x98\x80";  // a é 中 😀
-  std::vector<uint32_t> cps = utf8_decode(s);
+  std::u32string cps = utf8_to_u32(s);
   ASSERT_EQ(cps.size(), 4u);
   EXPECT_EQ(cps[1], 0xE9u);
   EXPECT_EQ(cps[2], 0x4E2Du);
   EXPECT_EQ(cps[3], 0x1F600u);
   std::string back;
-  for (uint32_t c : cps) back += utf8_encode(c);
+  for (char32_t c : cps) utf8_append(back, c);
   EXPECT_EQ(back, s);
-  std::vector<uint32_t> bad = utf8_decode("x\xC0\xAF\xED\xA0\x80\xE4\xB8");  // overlong, surrogate, truncated
-  EXPECT_EQ(bad[0], uint32_t('x'));
+  std::u32string bad = utf8_to_u32("x\xC0\xAF\xED\xA0\x80\xE4\xB8");  // overlong, surrogate, truncated
+  EXPECT_EQ(bad[0], char32_t('x'));
   for (size_t i = 1; i < bad.size(); i++) EXPECT_EQ(bad[i], 0xFFFDu);
 }
