@@ -80,17 +80,13 @@ void check_byte_level(const nlohmann::json& root, const char* key, bool required
 
 BpeTokenizer BpeTokenizer::from_hf_json(const std::string& json_text) {
   const nlohmann::json root = tokjson::parse(json_text);
-  if (!root.is_object()) fail("top level must be an object");
-  const nlohmann::json& model = tokjson::member(root, "model", "");
-  const std::string type = tokjson::get_string(model, "type", "model");
-  if (type != "BPE") fail("'model.type' is \"" + type + "\", expected \"BPE\"");
+  const nlohmann::json& model = tokjson::model_of_type(root, "BPE");
   if (model.contains("dropout") && !model["dropout"].is_null()) fail("'model.dropout' is not supported");
   for (const char* k : {"continuing_subword_prefix", "end_of_word_suffix"}) {
     auto it = model.find(k);
     if (it != model.end() && !it->is_null() && !(it->is_string() && it->get<std::string>().empty()))
       fail(std::string("'model.") + k + "' is not supported for byte-level BPE");
   }
-  if (root.contains("normalizer") && !root["normalizer"].is_null()) fail("'normalizer' must be null");
   check_byte_level(root, "pre_tokenizer", true);
   check_byte_level(root, "decoder", false);
   check_byte_level(root, "post_processor", false);

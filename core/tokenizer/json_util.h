@@ -81,6 +81,17 @@ inline bool get_bool_or(const nlohmann::json& j, const char* key, bool dflt, con
 }
 
 // The "added_tokens" list entry line, as Hugging Face writes it.
+// The checks every tokenizer.json loader starts with: the top level is an object, `model.type`
+// is `type`, and there is no normalizer (we reproduce none). Returns the "model" object.
+inline const nlohmann::json& model_of_type(const nlohmann::json& root, const std::string& type) {
+  if (!root.is_object()) fail("top level must be an object");
+  const nlohmann::json& model = member(root, "model", "");
+  const std::string t = get_string(model, "type", "model");
+  if (t != type) fail("'model.type' is \"" + t + "\", expected \"" + type + "\"");
+  if (root.contains("normalizer") && !root["normalizer"].is_null()) fail("'normalizer' must be null");
+  return model;
+}
+
 inline std::string added_token_entry(int32_t id, std::string_view content, bool special) {
   return "{\"id\": " + std::to_string(id) + ", \"content\": " + quote(content) +
          ", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, \"normalized\": false, \"special\": " +

@@ -310,11 +310,7 @@ std::string WordPieceTokenizer::to_json() const {
 WordPieceTokenizer WordPieceTokenizer::from_hf_json(const std::string& json_text) {
   using tokjson::fail;
   const nlohmann::json root = tokjson::parse(json_text);
-  if (!root.is_object()) fail("top level must be an object");
-  const auto& model = tokjson::member(root, "model", "");
-  const std::string type = tokjson::get_string(model, "type", "model");
-  if (type != "WordPiece") fail("'model.type' is \"" + type + "\", expected \"WordPiece\"");
-  if (root.contains("normalizer") && !root["normalizer"].is_null()) fail("'normalizer' must be null");
+  const auto& model = tokjson::model_of_type(root, "WordPiece");
   const auto& pre = tokjson::member(root, "pre_tokenizer", "");
   if (!pre.is_object() || tokjson::get_string(pre, "type", "pre_tokenizer") != "BertPreTokenizer")
     fail("'pre_tokenizer' must be {\"type\": \"BertPreTokenizer\"}");
