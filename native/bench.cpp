@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 #include <vector>
 
 #include "core/model/transformer.h"
@@ -27,6 +28,15 @@ double peak_rss_mb() {
 }
 
 // C (n, n) = A (n, n) B (n, n): 2 n^3 flops
+// does this CPU have native bf16 dot products? (the emulated path is used either way today)
+static bool bf16_hardware() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  return __builtin_cpu_supports("avx512bf16");
+#else
+  return false;
+#endif
+}
+
 static json bench_gemm(const std::vector<int>& threads, int n, int reps) {
   std::vector<float> a(size_t(n) * n), b(size_t(n) * n), c(size_t(n) * n);
   Rng r(1);
@@ -49,7 +59,8 @@ static json bench_gemm(const std::vector<int>& threads, int n, int reps) {
   return out;
 }
 
-static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<int>& threads, int reps, bool step) {
+static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<int>& threads, int reps, bool step,
+                        const std::vector<std::string>& precisions) {
   Transformer<float> m(mc);
   m.init(1);
   AdamW opt;
@@ -58,8 +69,10 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
   for (size_t i = 0; i < x.size(); i++) x[i] = int32_t(r.below(mc.vocab_size)), y[i] = int32_t(r.below(mc.vocab_size));
   json out = {{"config", json::parse(mc.to_json())}, {"params", m.num_params()}, {"batch", B}, {"seq", T}};
   Graph<float> g;
+  for (const std::string& prec : precisions)
   for (int t : threads) {
     set_threads(t);
+    g.bf16_matmul = prec == "bf16";
     std::vector<double> tps;
     for (int i = 0; i < reps + 1; i++) {
       const double t0 = now_s();
@@ -70,7 +83,7 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
       if (step) opt.step(m.params, 1e-4f);
       if (i > 0) tps.push_back(double(B) * T / (now_s() - t0));  // first iteration warms up
     }
-    out["tokens_per_s_" + std::to_string(t) + "t"] = median_of(tps);
+    out["tokens_per_s_" + std::string(prec == "bf16" ? "bf16_" : "") + std::to_string(t) + "t"] = median_of(tps);
   }
   // forward+backward flops ~ 6 * (matmul params) per token + attention 12 * L * T * dim (causal
   // halves it: 6 * L * T * dim); the input embedding is a lookup, not a matmul, unless tied
@@ -78,6 +91,11 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
   const double flops_per_tok = 6.0 * (double(m.num_params()) - lookup) + 6.0 * mc.n_layers * T * mc.dim;
   out["gflop_per_token"] = flops_per_tok / 1e9;
   out["activation_mb"] = double(g.activation_bytes()) / 1e6;
+  if (std::find(precisions.begin(), precisions.end(), "bf16") != precisions.end())
+    out["bf16_note"] = bf16_hardware()
+                           ? "bf16 operands, fp32 accumulation"
+                           : "this CPU has no avx512_bf16: bf16 is emulated (operands rounded to bf16, fp32 GEMM), "
+                             "so it shows bf16 numerics, not bf16 speed";
   out["peak_rss_mb"] = peak_rss_mb();
   return out;
 }
@@ -90,19 +108,31 @@ int cmd_bench(int argc, char** argv) {
     return 2;
   }
   const int skip = what == "all" && !(argc > 1 && argv[1][0] != '-') ? 0 : 1;
-  Args a(argc - skip, argv + skip, {"config", "batch", "seq", "threads", "reps", "gemm-n"});
+  Args a(argc - skip, argv + skip, {"config", "batch", "seq", "threads", "reps", "gemm-n", "precision"});
+  std::vector<std::string> precisions;
+  {
+    std::stringstream ss(a.str("precision", "fp32"));
+    for (std::string p; std::getline(ss, p, ',');) {
+      if (p != "fp32" && p != "bf16") {
+        std::cerr << "llm bench: --precision takes fp32, bf16 or fp32,bf16; got '" << p << "'\n";
+        return 2;
+      }
+      precisions.push_back(p);
+    }
+  }
   const std::vector<int> threads = parse_int_list(a.str("threads", "1,2"));
   const int reps = int(a.integer("reps", 5));
   json out = json::object();
-  if (what == "all" || what == "gemm") out["gemm"] = bench_gemm(threads, int(a.integer("gemm-n", 1024)), reps);
+  if (what == "all" || what == "gemm" || what == "train") out["gemm"] = bench_gemm(threads, int(a.integer("gemm-n", 1024)), reps);
   if (what != "gemm") {
     ModelConfig mc = load_model_config(a.str("config", "small"));
     const int B = int(a.integer("batch", 8)), T = int(a.integer("seq", std::min(256, mc.max_seq_len)));
-    out[what == "train" ? "train" : "model"] = bench_model(mc, B, T, threads, reps, what == "train");
+    out[what == "train" ? "train" : "model"] = bench_model(mc, B, T, threads, reps, what == "train", precisions);
     if (out.contains("gemm")) {
-      json& mo = out["model"];
+      json& mo = out[what == "train" ? "train" : "model"];
       for (int t : threads) {
         const std::string k = std::to_string(t) + "t";
+        if (!mo.contains("tokens_per_s_" + k)) continue;
         const double gf = mo["tokens_per_s_" + k].get<double>() * mo["gflop_per_token"].get<double>();
         mo["achieved_gflops_" + k] = gf;
         mo["fraction_of_gemm_peak_" + k] = gf / out["gemm"]["gflops_" + k].get<double>();

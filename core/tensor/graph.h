@@ -21,6 +21,9 @@ class Graph {
 
   bool grad_enabled = true;  // false: inference, no tape, no activation grads
   bool training = false;     // enables dropout
+  // mixed precision (TrainConfig precision "bf16"): matmul operands, and the output gradient in
+  // backward, are rounded to bf16; products still accumulate in fp32 (docs/mixed_precision.md)
+  bool bf16_matmul = false;
 
   // A fresh tensor in the arena; with `grad` it also gets a (to-be-zeroed) gradient buffer.
   Tn tensor(Shape s, bool grad) {

@@ -1,6 +1,10 @@
 // matmul, linear, add, add_bcast, mul, scale: forward and backward side by side.
 #include <stdexcept>
 
+#include <type_traits>
+#include <vector>
+
+#include "core/tensor/bf16.h"
 #include "core/tensor/eigen_util.h"
 #include "core/tensor/ops.h"
 
@@ -50,6 +54,25 @@ TensorT<T> matmul(Graph<T>& g, const TensorT<T>& a, const TensorT<T>& b, bool ta
     throw std::runtime_error("matmul: inner dimensions differ: " + a.shape.str() + (ta ? "^T" : "") + " x " +
                              b.shape.str() + (tb ? "^T" : ""));
   TensorT<T> out = g.tensor({M, N}, g.needs_grad(a, b));
+  if constexpr (std::is_same_v<T, float>) {
+    if (g.bf16_matmul) {
+      // bf16 operands, fp32 accumulation. The rounded copies (M*K + K*N) are what backward reads,
+      // as a bf16 kernel would keep its bf16 inputs. Emulated here with fp32 GEMMs on
+      // bf16-representable values: the numerics of bf16 training, not its speed.
+      T* a16 = g.scratch(size_t(a.numel()));  // shape of a
+      T* b16 = g.scratch(size_t(b.numel()));  // shape of b
+      round_bf16(a.data, a16, a.numel());
+      round_bf16(b.data, b16, b.numel());
+      matmul_forward(out.data, a16, b16, M, N, K, ta, tb);
+      if (out.grad)
+        g.record([=] {
+          std::vector<T> d16(size_t(M * N));  // (M, N) the output gradient in bf16
+          round_bf16(out.grad, d16.data(), M * N);
+          matmul_backward(d16.data(), a16, b16, a.grad, b.grad, M, N, K, ta, tb);
+        });
+      return out;
+    }
+  }
   matmul_forward(out.data, a.data, b.data, M, N, K, ta, tb);
   if (out.grad)
     g.record([=] { matmul_backward(out.grad, a.data, b.data, a.grad, b.grad, M, N, K, ta, tb); });

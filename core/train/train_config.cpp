@@ -17,8 +17,8 @@ void TrainConfig::validate() const {
   if (weight_decay < 0 || grad_clip < 0 || spike_factor < 0) bad("weight_decay, grad_clip, spike_factor must be >= 0");
   if (optimizer != "adamw" && optimizer != "lion" && optimizer != "muon")
     bad("optimizer must be adamw, lion or muon; got \"" + optimizer + "\"");
-  if (precision != "fp32")
-    bad("precision must be \"fp32\" (bf16 compute is not implemented yet); got \"" + precision + "\"");
+  if (precision != "fp32" && precision != "bf16")
+    bad("precision must be \"fp32\" or \"bf16\"; got \"" + precision + "\"");
   if (eval_every < 0 || eval_batches < 0 || log_every <= 0 || telemetry_every < 0 || checkpoint_every < 0)
     bad("eval_every, eval_batches, telemetry_every, checkpoint_every must be >= 0 and log_every > 0");
   if (seq_len > model.max_seq_len)

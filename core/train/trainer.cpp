@@ -25,6 +25,7 @@ StepStats Trainer::train_step(const std::vector<WindowBatch>& micro, bool want_t
   for (const WindowBatch& b : micro) {
     graph_.reset();
     graph_.training = true;
+    graph_.bf16_matmul = cfg.precision == "bf16";
     const int32_t* ds = b.doc_start.empty() ? nullptr : b.doc_start.data();
     TensorT<float> logits = model.forward(graph_, b.x.data(), b.B, b.T, &rng, ds);  // (B*T, V)
     TensorT<float> loss = cross_entropy(graph_, logits, b.y.data());
