@@ -70,6 +70,7 @@ int cmd_pretrain(int argc, char** argv) {
 
   Trainer tr(cfg);
   tr.world = world;
+  tr.rank = rank;
   tr.allreduce = [](float* p, size_t n) { dist::allreduce_sum(p, n); };
   if (lead) {
     std::printf("train config:\n%s\n", cfg.to_json().c_str());

@@ -27,7 +27,10 @@ StepStats Trainer::train_step(const std::vector<WindowBatch>& micro, bool want_t
     graph_.training = true;
     graph_.bf16_matmul = cfg.precision == "bf16";
     const int32_t* ds = b.doc_start.empty() ? nullptr : b.doc_start.data();
-    TensorT<float> logits = model.forward(graph_, b.x.data(), b.B, b.T, &rng, ds);  // (B*T, V)
+    // one base seed per micro-batch from the shared stream (so every rank's rng.state stays equal
+    // and resume restores it), mixed with the rank so ranks do not drop the same units
+    Rng drop(rng.next_u64() ^ (0xD1B54A32D192ED03ull * uint64_t(rank + 1)));
+    TensorT<float> logits = model.forward(graph_, b.x.data(), b.B, b.T, &drop, ds);  // (B*T, V)
     TensorT<float> loss = cross_entropy(graph_, logits, b.y.data());
     graph_.backward(loss);
     loss_sum += loss.data[0];

@@ -37,6 +37,7 @@ class Trainer {
   // sums a buffer in place across data-parallel ranks (nullptr: one process); world = rank count
   std::function<void(float*, size_t)> allreduce;
   int world = 1;
+  int rank = 0;  // this process's rank: its dropout masks differ from the other ranks'
 
   // one optimizer step over cfg.grad_accum micro-batches (B*T windows each)
   StepStats train_step(const std::vector<WindowBatch>& micro, bool want_telemetry = false);
@@ -51,7 +52,7 @@ class Trainer {
   int64_t step = 0;
   int64_t skipped_steps = 0;
   float loss_ema = 0;
-  Rng rng;  // dropout
+  Rng rng;  // dropout: advanced identically on every rank; each micro-batch draws a base seed
 
  private:
   AdamW adamw_;

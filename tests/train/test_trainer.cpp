@@ -229,3 +229,19 @@ TEST(Trainer, Bf16TracksFp32OnTinyConfig) {
   const double tail_a = (la[57] + la[58] + la[59]) / 3, tail_b = (lb[57] + lb[58] + lb[59]) / 3;
   EXPECT_NEAR(tail_b, tail_a, 0.03 * tail_a);
 }
+
+// Data-parallel ranks must not share dropout masks (that would correlate their noise), yet their
+// shared rng.state must stay equal so rank 0's checkpoint resumes every rank exactly.
+TEST(Trainer, RanksDrawDifferentDropoutMasks) {
+  TrainConfig c = tiny_cfg();
+  c.model.dropout = 0.2;
+  auto s = corpus().sampler(c.seq_len, 8);
+  WindowBatch b;
+  s->next_batch(c.batch_size, b);
+  Trainer r0(c), r1(c), r0b(c);
+  r1.rank = 1;
+  const float l0 = r0.train_step({b}).loss, l1 = r1.train_step({b}).loss, l0b = r0b.train_step({b}).loss;
+  EXPECT_EQ(l0, l0b);  // same rank, same seed: same masks
+  EXPECT_NE(l0, l1);   // other rank: other masks
+  EXPECT_EQ(r0.rng.state, r1.rng.state);
+}
