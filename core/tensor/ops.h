@@ -57,6 +57,10 @@ TensorT<T> dropout(Graph<T>& g, const TensorT<T>& x, float p, Rng& rng);
 // logits (N, V), targets (N) with kIgnoreIndex -> mean loss (1); fused log-softmax
 template <class T>
 TensorT<T> cross_entropy(Graph<T>& g, const TensorT<T>& logits, const int32_t* targets);
+// logits (N, V), targets (N) with kIgnoreIndex -> (N) log p(target) per row (0 when ignored).
+// The caller keeps targets alive until backward. Alignment losses compose on top of it.
+template <class T>
+TensorT<T> token_logprobs(Graph<T>& g, const TensorT<T>& logits, const int32_t* targets);
 
 // ---- positions and attention (ops_attention.cpp) ----
 // Rotary embedding, "rotate_half" pairing (i, i + hd/2). x (B*T, nh*hd).

@@ -302,6 +302,54 @@ TensorT<T> cross_entropy(Graph<T>& g, const TensorT<T>& logits, const int32_t* t
   return loss;
 }
 
+// ---------------------------------------------------------------- token_logprobs
+// logits (N, V), targets (N) -> out (N): out[n] = log softmax(logits[n])[targets[n]], 0 where the
+// target is kIgnoreIndex. The per-token log-likelihood every alignment loss is built from (DPO,
+// ORPO, PPO, GRPO, GSPO); the softmax of each counted row is kept in probs (N, V) for backward.
+template <class T>
+void token_logprobs_forward(T* out, T* probs, const T* logits, const int32_t* targets, int64_t N, int64_t V) {
+  LLM_OMP_FOR_IF(N * V > (1 << 16))
+  for (int64_t n = 0; n < N; n++) {
+    if (targets[n] == kIgnoreIndex) {
+      out[n] = T(0);
+      continue;
+    }
+    Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> l(logits + n * V, V);
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> p(probs + n * V, V);
+    const T mx = l.maxCoeff();
+    p = (l - mx).exp();
+    const T s = p.sum();
+    p *= T(1) / s;
+    out[n] = l[targets[n]] - mx - std::log(s);
+  }
+}
+// dlogits[n] += dout[n] * (onehot(target) - softmax(logits[n]))
+template <class T>
+void token_logprobs_backward(const T* dout, const T* probs, const int32_t* targets, T* dlogits, int64_t N, int64_t V) {
+  LLM_OMP_FOR_IF(N * V > (1 << 16))
+  for (int64_t n = 0; n < N; n++) {
+    if (targets[n] == kIgnoreIndex || dout[n] == T(0)) continue;
+    const T* p = probs + n * V;
+    T* d = dlogits + n * V;
+    const T s = dout[n];
+    for (int64_t j = 0; j < V; j++) d[j] -= s * p[j];
+    d[targets[n]] += s;
+  }
+}
+template <class T>
+TensorT<T> token_logprobs(Graph<T>& g, const TensorT<T>& logits, const int32_t* targets) {
+  const int64_t N = logits.rows(), V = logits.cols();
+  for (int64_t n = 0; n < N; n++)
+    if (targets[n] != kIgnoreIndex && (targets[n] < 0 || targets[n] >= V))
+      throw std::runtime_error("token_logprobs: target " + std::to_string(targets[n]) + " at row " +
+                               std::to_string(n) + " is outside [0, " + std::to_string(V) + ")");
+  TensorT<T> out = g.tensor({N}, g.needs_grad(logits));
+  T* probs = g.scratch(size_t(N * V));  // (N, V)
+  token_logprobs_forward(out.data, probs, logits.data, targets, N, V);
+  if (out.grad) g.record([=] { token_logprobs_backward(out.grad, probs, targets, logits.grad, N, V); });
+  return out;
+}
+
 #define LLM_INSTANTIATE(T)                                                                                  \
   template TensorT<T> embedding(Graph<T>&, const TensorT<T>&, const int32_t*, int64_t);                     \
   template TensorT<T> layernorm(Graph<T>&, const TensorT<T>&, const TensorT<T>&, const TensorT<T>*, T);     \
@@ -310,7 +358,8 @@ TensorT<T> cross_entropy(Graph<T>& g, const TensorT<T>& logits, const int32_t* t
   template TensorT<T> gelu(Graph<T>&, const TensorT<T>&);                                                   \
   template TensorT<T> swiglu(Graph<T>&, const TensorT<T>&, const TensorT<T>&);                              \
   template TensorT<T> dropout(Graph<T>&, const TensorT<T>&, float, Rng&);                                   \
-  template TensorT<T> cross_entropy(Graph<T>&, const TensorT<T>&, const int32_t*);
+  template TensorT<T> cross_entropy(Graph<T>&, const TensorT<T>&, const int32_t*);                         \
+  template TensorT<T> token_logprobs(Graph<T>&, const TensorT<T>&, const int32_t*);
 LLM_INSTANTIATE(float)
 LLM_INSTANTIATE(double)
 #undef LLM_INSTANTIATE

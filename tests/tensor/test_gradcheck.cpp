@@ -174,6 +174,20 @@ TEST(GradCheck, CrossEntropyIgnoreIndex) {
   EXPECT_NEAR(l.data[0], ref / 3, 1e-12);
 }
 
+TEST(GradCheck, TokenLogprobs) {
+  std::vector<int32_t> tg{2, kIgnoreIndex, 0, 4};
+  std::vector<Leaf> L{Leaf({4, 5}, 3, 2.0)};
+  gradcheck([&](Graph<double>& g, Ins& x) { return token_logprobs(g, x[0], tg.data()); }, L, "token_logprobs");
+  Graph<double> g;
+  Tn lp = token_logprobs(g, L[0].t(), tg.data());  // (4)
+  EXPECT_EQ(lp.data[1], 0.0);                      // ignored row
+  for (int n : {0, 2, 3}) {
+    double s = 0;
+    for (int j = 0; j < 5; j++) s += std::exp(L[0].data[n * 5 + j]);
+    EXPECT_NEAR(lp.data[n], L[0].data[n * 5 + tg[n]] - std::log(s), 1e-12);
+  }
+}
+
 TEST(GradCheck, Rope) {
   const int B = 2, T = 3, nh = 2, hd = 6;
   std::vector<double> cs, sn;
