@@ -1,20 +1,15 @@
-// Picking the next token from a row of logits (V). The full sampler (top-k/p, min-p, penalties)
-// grows here with the inference engine; this is the temperature core it builds on.
+// Plain temperature sampling with a caller-owned Rng, used by the character-level trainer's
+// samples (core/train/char_trainer.cpp). The full sampler (penalties, top-k/p, min-p, logprobs) is
+// Sampler in core/infer/sampler.h.
 #pragma once
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
+#include "core/infer/sampler.h"  // argmax
 #include "core/util/rng.h"
 
 namespace llm {
-
-inline int32_t argmax(const float* logits, int V) {
-  int32_t best = 0;
-  for (int i = 1; i < V; i++)
-    if (logits[i] > logits[best]) best = i;
-  return best;
-}
 
 // temperature <= 0 means greedy
 inline int32_t sample_temperature(const float* logits, int V, float temperature, Rng& rng) {

@@ -1,0 +1,124 @@
+// Inference-time model: read-only weights taken from a Transformer<float> (optionally with the
+// linear layers quantized to int8), and forward passes that write/read a KV cache instead of
+// recording a tape. Two caches share one forward: a contiguous one (KVCache: one slab per
+// sequence) and the paged pool (paged.h), whose attention reads K/V straight from the blocks.
+// Theory: docs/kv_cache.md, docs/paged_attention.md.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/infer/quant.h"
+#include "core/model/transformer.h"
+
+namespace llm {
+
+struct InferOptions {
+  bool quantize_int8 = false;
+  int quant_group = 64;           // per-channel (one scale per output row) when 0 or not dividing a layer's cols
+  bool int8_activations = false;  // int8 x int8 kernels instead of int8 x fp32
+};
+
+// Where the K and V rows of a sequence live. For layer l and position p of a sequence whose
+// block table is `table` (logical block -> physical block):
+//   K row (KVH*hd floats) = base + table[p / block_size] * block_stride + l * layer_stride
+//                                + (p % block_size) * KVH*hd
+//   V row                 = K row + v_offset
+// The contiguous KVCache is the special case of ONE block of max_seq_len tokens (table = {0}).
+// The paged pool (paged.h) stores block-major: (num_blocks, n_layers, 2 [K,V], block_size, KVH*hd).
+struct KVLayout {
+  float* base = nullptr;
+  int block_size = 0;
+  int64_t block_stride = 0;  // floats between physical blocks
+  int64_t layer_stride = 0;  // floats between layers inside a block
+  int64_t v_offset = 0;      // floats from a K row to its V row
+};
+
+// One sequence's share of a batched forward: its n_tokens new tokens sit at positions
+// pos0 .. pos0+n_tokens-1 (all earlier positions are already in its blocks).
+struct BatchSeq {
+  enum Logits : uint8_t { kNone = 0, kLast = 1, kAll = 2 };
+  const int32_t* block_table = nullptr;  // covers positions 0 .. pos0+n_tokens-1
+  int pos0 = 0;
+  int n_tokens = 0;
+  Logits logits = kNone;  // which rows of this chunk need logits
+};
+
+// Scratch reused across forwards so a decode step allocates nothing once warmed up.
+// Sizes grow to the largest batch seen and then stay.
+struct InferScratch {
+  std::vector<float> x;       // (N, C) residual stream
+  std::vector<float> a;       // (N, C) normed input of a sublayer
+  std::vector<float> qkv;     // (N, (H + 2*KVH)*hd) fused q | k | v
+  std::vector<float> att;     // (N, H*hd) attention output
+  std::vector<float> ff;      // (N, 2F) fused gate | up (swiglu) or (N, F) up (gelu)
+  std::vector<float> hid;     // (N, F) activation of the ffn
+  std::vector<float> sel;     // (R, C) normed rows that need logits
+  std::vector<float> logits;  // (R, V)
+  std::vector<float> scores;  // (threads, max_seq_len) attention probabilities per thread
+  std::vector<int32_t> pos;   // (N) absolute position of each token
+  std::vector<int32_t> seq;   // (N) which BatchSeq each token belongs to
+  std::vector<int32_t> rows;  // (R) token rows that need logits
+};
+
+class InferModel {
+ public:
+  InferModel(const Transformer<float>& model, InferOptions opt = {});
+  const ModelConfig& cfg() const;
+  const InferOptions& options() const;
+  size_t weight_bytes() const;  // resident weight memory (int8 + scales when quantized)
+  int kv_dim() const;           // KVH * hd: floats per K (or V) row of one layer
+  // Reference: full forward over tokens (T) with no cache -> logits (T, V).
+  std::vector<float> forward_full(const std::vector<int32_t>& tokens) const;
+
+  // The one forward every cache uses. Tokens of all sequences are concatenated in the order of
+  // seqs (sum of n_tokens). Writes the K/V of every token into its sequence's blocks, then
+  // attention reads positions 0..p of the sequence straight from the blocks. Returns the logits
+  // (R, V) of the requested rows (in seq order, rows in token order), valid until the next call
+  // with the same scratch. Throws std::runtime_error on a bad token id or a position beyond
+  // max_seq_len. The caller guarantees no block written here is shared with another sequence.
+  const float* forward_batch(const KVLayout& kv, const BatchSeq* seqs, int n_seqs, const int32_t* tokens,
+                             InferScratch& s) const;
+
+  // (implementation detail fields are private; see infer_model.cpp)
+  struct Impl;
+  std::shared_ptr<const Impl> impl() const { return impl_; }
+
+ private:
+  std::shared_ptr<const Impl> impl_;
+};
+
+// Contiguous cache for one sequence: K and V (n_layers, max_seq_len, KVH*hd) each, interleaved
+// per layer as (n_layers, 2, max_seq_len, KVH*hd) so one KVLayout describes it.
+class KVCache {
+ public:
+  explicit KVCache(const ModelConfig& cfg);
+  int length() const { return len_; }  // tokens cached
+  void clear() { len_ = 0; }
+  // Appends tokens (n) at positions length()..length()+n-1 and returns their logits (n, V)
+  // (or only the last row when last_only).
+  std::vector<float> forward(const InferModel& m, const int32_t* tokens, int n, bool last_only = false);
+  // Same as forward(.., last_only = true) without allocating: the (V) logits of the last token,
+  // valid until the next call. This is the decode loop of chat and the benchmarks.
+  const float* forward_last(const InferModel& m, const int32_t* tokens, int n);
+  size_t bytes() const { return kv_.size() * sizeof(float); }
+
+ private:
+  ModelConfig cfg_;
+  int len_ = 0;
+  std::vector<float> kv_;  // (n_layers, 2, max_seq_len, KVH*hd)
+  int32_t table_[1] = {0};
+  InferScratch scratch_;
+  const float* run(const InferModel& m, const int32_t* tokens, int n, BatchSeq::Logits which);
+};
+
+// Benchmark/test helper (no clock here: the caller times it). Clears the cache, feeds the
+// prompt in one forward, then decodes n_new tokens greedily one forward per token (the decode
+// loop allocates nothing). Returns the n_new generated tokens.
+std::vector<int32_t> greedy_decode(const InferModel& m, KVCache& cache, const std::vector<int32_t>& prompt,
+                                   int n_new);
+
+// Weights read per decoded token (bytes): what bounds single-stream decode speed on a CPU.
+size_t decode_bytes_per_token(const InferModel& m);
+
+}  // namespace llm
