@@ -100,11 +100,14 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
   return out;
 }
 
+int cmd_bench_decode(int argc, char** argv);  // native/bench_decode.cpp
+
 int cmd_bench(int argc, char** argv) {
   std::string what = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
   if (what == "tokenizer") return cmd_bench_tokenizer(argc - 1, argv + 1);
+  if (what == "decode") return cmd_bench_decode(argc - 1, argv + 1);
   if (what != "all" && what != "gemm" && what != "model" && what != "train") {
-    std::cerr << "llm bench: unknown benchmark '" << what << "' (all | gemm | model | train | tokenizer)\n";
+    std::cerr << "llm bench: unknown benchmark '" << what << "' (all | gemm | model | train | tokenizer | decode)\n";
     return 2;
   }
   const int skip = what == "all" && !(argc > 1 && argv[1][0] != '-') ? 0 : 1;

@@ -21,3 +21,14 @@ int cmd_eval(int argc, char** argv);      // llm eval ppl
 int cmd_plot(int argc, char** argv);      // llm plot <run>
 int cmd_diff(int argc, char** argv);      // llm diff a.safetensors b.safetensors
 }  // namespace llm::cli
+
+namespace llm::cli {
+int cmd_sft(int argc, char** argv);   // llm sft --config configs/align/sft.json (full, LoRA, QLoRA)
+int cmd_rm(int argc, char** argv);    // llm rm --config configs/align/rm.json (reward model)
+int cmd_dpo(int argc, char** argv);   // llm dpo --config configs/align/dpo.json
+int cmd_orpo(int argc, char** argv);  // llm orpo --config configs/align/orpo.json
+}  // namespace llm::cli
+
+namespace llm::cli {
+int cmd_rl(int argc, char** argv);  // llm ppo|grpo|gspo --config configs/align/<stage>.json (argv[0] = stage)
+}  // namespace llm::cli

@@ -1,7 +1,8 @@
-// `llm eval ppl` and `llm plot`.
+// `llm eval` (ppl here; math|mcq|pref|all in native/eval_tasks.cpp), `llm plot`, `llm diff`.
 #include <cmath>
 #include <cstdio>
 
+#include "core/eval/harness.h"
 #include "core/eval/plot.h"
 #include "core/util/safetensors.h"
 #include "core/tokenizer/tokenizer.h"
@@ -9,42 +10,18 @@
 #include "native/args.h"
 #include "native/checkpoint_dir.h"
 #include "native/commands.h"
+#include "native/eval_tasks.h"
 #include "native/fs.h"
 #include "native/shard_loader.h"
 #include "native/threads.h"
 
 namespace llm::cli {
 
-// mean next-token loss over non-overlapping windows of T+1 tokens
-static double window_loss(Transformer<float>& m, const std::vector<int32_t>& ids, int T, int B, int64_t* windows) {
-  Graph<float> g;
-  g.grad_enabled = false;
-  double total = 0;
-  int64_t n = 0;
-  std::vector<int32_t> x, y;
-  size_t pos = 0;
-  while (pos + size_t(T) + 1 <= ids.size()) {
-    x.clear(), y.clear();
-    int b = 0;
-    for (; b < B && pos + size_t(T) + 1 <= ids.size(); b++, pos += size_t(T)) {
-      x.insert(x.end(), ids.begin() + long(pos), ids.begin() + long(pos + size_t(T)));
-      y.insert(y.end(), ids.begin() + long(pos + 1), ids.begin() + long(pos + size_t(T) + 1));
-    }
-    g.reset();
-    total += double(cross_entropy(g, m.forward(g, x.data(), b, T), y.data()).data[0]) * b;
-    n += b;
-  }
-  *windows = n;
-  return n ? total / double(n) : NAN;
-}
-
-int cmd_eval(int argc, char** argv) {
-  const std::string task = argc > 1 ? argv[1] : "";
-  if (task != "ppl") {
-    std::fprintf(stderr, "llm eval: unknown task '%s' (available: ppl)\n", task.c_str());
-    return 2;
-  }
-  Args a(argc - 1, argv + 1, {"checkpoint", "data", "batch", "seq", "threads", "max-windows"});
+// `llm eval ppl`: perplexity of a checkpoint on the val split of packed shards or on a text file.
+// Per-window losses come from core/eval (window_losses / batch_row_losses), so the result carries
+// a standard error; the other tasks (math, mcq, pref, all) live in native/eval_tasks.cpp.
+static int eval_ppl(int argc, char** argv) {
+  Args a(argc, argv, {"checkpoint", "data", "batch", "seq", "threads", "max-windows", "out"});
   set_threads(int(a.integer("threads", 2)));
   const std::string ck = resolve_checkpoint(a.str("checkpoint"));
   Transformer<float> m = load_model_dir(ck);
@@ -55,9 +32,11 @@ int cmd_eval(int argc, char** argv) {
     if (tc.is_object() && tc.contains("seq_len")) T_default = tc["seq_len"].get<int>();
   }
   const int T = int(a.integer("seq", T_default)), B = int(a.integer("batch", 8));
+  const int64_t max_windows = a.integer("max-windows", 1 << 30);
   const std::string data = a.str("data");
   if (data.empty()) throw std::runtime_error("--data is required (a packed data folder or a text file)");
-  std::vector<int32_t> ids;
+  std::vector<double> losses;  // (windows) mean loss of each window
+  json out;
   if (fs::exists(data + "/tokenizer.json") || !fs::exists(data) || data.find(".txt") == std::string::npos) {
     // packed shards: the val split
     SamplerOptions so;
@@ -68,21 +47,14 @@ int cmd_eval(int argc, char** argv) {
       if (v.header.vocab_size > uint32_t(m.cfg.vocab_size))
         throw std::runtime_error(v.source + ": packed for a vocabulary of " + std::to_string(v.header.vocab_size) +
                                  " but the model has " + std::to_string(m.cfg.vocab_size) + " rows");
-    const uint64_t nw = std::min<uint64_t>(val.sampler().windows_in_epoch(0), uint64_t(a.integer("max-windows", 1 << 30)));
-    Graph<float> g;
-    g.grad_enabled = false;
-    double total = 0;
+    const uint64_t nw = std::min<uint64_t>(val.sampler().windows_in_epoch(0), uint64_t(max_windows));
     WindowBatch wb;
-    uint64_t done = 0;
-    while (done < nw) {
-      const int b = int(std::min<uint64_t>(uint64_t(B), nw - done));
+    while (losses.size() < nw) {
+      const int b = int(std::min<uint64_t>(uint64_t(B), nw - losses.size()));
       val.next_batch(b, wb);
-      g.reset();
-      total += double(cross_entropy(g, m.forward(g, wb.x.data(), b, T), wb.y.data()).data[0]) * b;
-      done += uint64_t(b);
+      for (double l : batch_row_losses(m, wb.x.data(), wb.y.data(), b, T)) losses.push_back(l);
     }
-    const double loss = total / double(done);
-    json out = {{"task", "ppl"}, {"data", data}, {"windows", done}, {"seq", T}, {"loss", loss}, {"ppl", std::exp(loss)}};
+    out = {{"task", "ppl"}, {"data", data}, {"windows", losses.size()}, {"seq", T}};
     // the unigram baseline: cross-entropy of val tokens under train token frequencies (add-one)
     try {
       SamplerOptions uo;
@@ -95,26 +67,47 @@ int cmd_eval(int argc, char** argv) {
       for (const ShardView& v : tr.shards())
         for (uint64_t i = 0; i < v.header.n_tokens; i++) cnt[size_t(v.token(i))] += 1, n += 1;
       double ce = 0;
-      uint64_t m = 0;
+      uint64_t k = 0;
       for (const ShardView& v : val.shards())
-        for (uint64_t i = 0; i < v.header.n_tokens; i++) ce -= std::log(cnt[size_t(v.token(i))] / n), m++;
-      out["unigram_loss"] = ce / double(m);
-      out["unigram_ppl"] = std::exp(ce / double(m));
+        for (uint64_t i = 0; i < v.header.n_tokens; i++) ce -= std::log(cnt[size_t(v.token(i))] / n), k++;
+      out["unigram_loss"] = ce / double(k);
+      out["unigram_ppl"] = std::exp(ce / double(k));
     } catch (const std::exception& e) {
       out["unigram_error"] = e.what();
     }
-    std::printf("%s\n", out.dump(2).c_str());
-    return 0;
+  } else {
+    if (!fs::exists(ck + "/tokenizer.json"))
+      throw std::runtime_error(ck + ": no tokenizer.json beside the model; cannot tokenize " + data);
+    std::unique_ptr<Tokenizer> tok = load_tokenizer_json(fs::read_file(ck + "/tokenizer.json"));
+    const std::vector<int32_t> ids = tok->encode(fs::read_file(data), false);
+    losses = window_losses(m, ids, T, B, max_windows);
+    out = {{"task", "ppl"}, {"data", data}, {"tokens", ids.size()}, {"windows", losses.size()}, {"seq", T}};
   }
-  if (!fs::exists(ck + "/tokenizer.json"))
-    throw std::runtime_error(ck + ": no tokenizer.json beside the model; cannot tokenize " + data);
-  std::unique_ptr<Tokenizer> tok = load_tokenizer_json(fs::read_file(ck + "/tokenizer.json"));
-  ids = tok->encode(fs::read_file(data), false);
-  int64_t windows = 0;
-  const double loss = window_loss(m, ids, T, B, &windows);
-  std::printf("%s\n", json({{"task", "ppl"}, {"data", data}, {"tokens", ids.size()}, {"windows", windows}, {"seq", T},
-                            {"loss", loss}, {"ppl", std::exp(loss)}}).dump(2).c_str());
+  const std::vector<EvalResult> rows = perplexity_results("ppl", losses);
+  out["loss"] = rows[0].value;
+  out["loss_stderr"] = rows[0].std_err;
+  out["ppl"] = rows[1].value;
+  out["ppl_stderr"] = rows[1].std_err;
+  std::printf("%s\n", out.dump(2).c_str());
+  if (a.has("out")) {
+    fs::write_file_atomic(a.str("out"), json({{"checkpoint", ck}, {"task", "ppl"}, {"results", results_to_json(rows)}}).dump(2) + "\n");
+    std::fprintf(stderr, "wrote %s\n", a.str("out").c_str());
+  }
   return 0;
+}
+
+int cmd_eval(int argc, char** argv) {
+  const std::string task = argc > 1 ? argv[1] : "";
+  if (task == "ppl") return eval_ppl(argc - 1, argv + 1);
+  if (task == "math" || task == "mcq" || task == "pref" || task == "all") return cmd_eval_tasks(argc - 1, argv + 1);
+  std::fprintf(stderr,
+               "llm eval: unknown task '%s'\n"
+               "usage: llm eval ppl  --checkpoint DIR --data DIR|file.txt [--seq T] [--batch B] [--max-windows N] [--out F]\n"
+               "       llm eval math|mcq|pref|all --checkpoint DIR [--data PATH] [--limit N] [--out results.json]\n"
+               "            [--n-gen N] [--format auto|chat|plain] [--max-new N] [--scorer auto|rm|dpo|logprob|mean]\n"
+               "            [--ref DIR] [--samples F.jsonl] [--shared DIR] (docs/evaluation.md)\n",
+               task.c_str());
+  return 2;
 }
 
 int cmd_plot(int argc, char** argv) {

@@ -27,16 +27,34 @@ struct Command {
   const char* help;
 };
 
+int cmd_export(int argc, char** argv);  // native/llama2c_cmd.cpp
+int cmd_import(int argc, char** argv);
+int cmd_generate(int argc, char** argv);  // native/generate.cpp
+int cmd_chat(int argc, char** argv);      // native/chat.cpp
+int cmd_serve(int argc, char** argv);     // native/serve_cmd.cpp
+
 static const Command kCommands[] = {
     {"data", cmd_data, "data generate|import|clean|stats|pack|download (embedded generators, cleaning, packed shards)"},
     {"tokenizer", cmd_tokenizer, "train/encode/decode/info a BPE, WordPiece or Unigram tokenizer (tokenizer.json)"},
     {"pretrain", cmd_pretrain, "pretrain on packed shards (--config tiny|small|gpt2|path.json, --resume); mpirun -np N for data parallel"},
+    {"sft", cmd_sft, "supervised fine-tuning on chats: full, LoRA or QLoRA (--config sft|sft_lora|sft_qlora|path.json)"},
+    {"rm", cmd_rm, "train a reward model (scalar head, Bradley-Terry) on preference pairs (--config rm)"},
+    {"dpo", cmd_dpo, "direct preference optimisation: sigmoid, cDPO or IPO (--config dpo)"},
+    {"orpo", cmd_orpo, "odds-ratio preference optimisation, no reference model (--config orpo)"},
+    {"ppo", cmd_rl, "PPO with a value head and a reward model or verifiable reward (--config ppo)"},
+    {"grpo", cmd_rl, "GRPO / Dr. GRPO / DAPO on verifiable arithmetic rewards (--config grpo)"},
+    {"gspo", cmd_rl, "GSPO: sequence-level ratio and clipping (--config gspo)"},
     {"eval", cmd_eval, "evaluate: eval ppl --checkpoint DIR --data DIR|file.txt"},
     {"plot", cmd_plot, "render a run's metrics.jsonl as an SVG chart: plot <run>"},
     {"diff", cmd_diff, "compare two safetensors files: diff A B [--tol T] (exit 1 above tol)"},
     {"train-char",  cmd_train_char, "train a character-level model on a text (default: generated stories) and sample"},
     {"model", cmd_model, "show a model config's parameters and count (--config small|tiny|path.json)"},
     {"bench", cmd_bench, "benchmarks as JSON: gemm | model | train | tokenizer (--config, --threads 1,2)"},
+    {"export", cmd_export, "export llama2c --checkpoint DIR --out DIR: model.bin + tokenizer.bin for llama2.c's run.c"},
+    {"import", cmd_import, "import llama2c --model model.bin [--tokenizer tokenizer.bin] --out DIR (stories15M etc.)"},
+    {"generate", cmd_generate, "one-shot text: generate --checkpoint DIR --prompt \"...\" [--temperature --top-k --top-p --seed --quantize]"},
+    {"chat", cmd_chat, "multi-turn chat (ChatML) on stdin: chat --checkpoint DIR [--system \"...\"] [--quantize]; /clear, /quit"},
+    {"serve", cmd_serve, "OpenAI-compatible HTTP server: serve --checkpoint DIR [--port 8080 --api-key K --quantize]"},
 };
 
 static void usage() {

@@ -22,6 +22,7 @@ void AlignConfig::validate() const {
     bad("lora_rank > 0, lora_alpha > 0, 0 <= lora_dropout < 1");
   if (lora && lora_targets.empty()) bad("lora_targets is empty");
   if (nf4_block <= 0 || nf4_block % 2) bad("nf4_block must be a positive even number");
+  if (qlora && !lora) bad("qlora trains LoRA adapters on NF4 base weights: set lora to true as well");
   if (!(beta > 0)) bad("beta must be positive");
   if (dpo_loss != "sigmoid" && dpo_loss != "ipo") bad("dpo_loss must be sigmoid or ipo; got \"" + dpo_loss + "\"");
   if (label_smoothing < 0 || label_smoothing >= 0.5) bad("label_smoothing must be in [0, 0.5)");
@@ -36,6 +37,8 @@ void AlignConfig::validate() const {
   if (vf_coef < 0 || value_clip < 0) bad("vf_coef and value_clip must be >= 0");
   if (temperature < 0 || top_k < 0 || !(top_p > 0) || top_p > 1 || max_new_tokens <= 0)
     bad("temperature >= 0, top_k >= 0, 0 < top_p <= 1, max_new_tokens > 0");
+  // ppo / grpo / gspo additions
+  if (!(format_reward >= 0) || format_reward > 10) bad("format_reward must be in [0, 10]");
 }
 
 AlignConfig AlignConfig::from_json(const std::string& text) {

@@ -66,7 +66,13 @@ namespace llm {
   X(double, temperature, 1.0)                                                                         \
   X(int, top_k, 0)                                                                                    \
   X(double, top_p, 1.0)                                                                               \
-  X(int, max_new_tokens, 24)
+  X(int, max_new_tokens, 24)                                                                          \
+  /* ---- added by the sft/rm/dpo/orpo stages (core/align/{sft,lora,nf4,reward,preference}) ---- */ \
+  X(bool, nf4_double_quant, true)       /* qlora: absmax stored as 8-bit log codes (docs/lora.md) */ \
+  X(bool, eval_base, true)              /* sft: also evaluate the starting model ("before" numbers) */ \
+  /* ---- added by the ppo/grpo/gspo stages (core/align/{rl,rollout,ppo,grpo,gspo}) ---- */          \
+  X(double, format_reward, 0.0)         /* verifiable reward: + this when the answer format is ok */ \
+  X(std::string, rl_tasks, "")          /* rl prompts: task-name prefixes, comma-separated; "" = all */
 
 struct AlignConfig {
 #define LLM_ALIGN_DECLARE(type, name, def) type name = def;

@@ -6,7 +6,7 @@
 namespace llm {
 
 template <class T>
-Transformer<T>::Transformer(const ModelConfig& c) : cfg(c) {
+Transformer<T>::Transformer(const ModelConfig& c, bool linear_weights) : cfg(c) {
   cfg.validate();
   const int64_t C = cfg.dim, V = cfg.vocab_size, F = cfg.hidden(), hd = cfg.head_dim();
   const int64_t H = cfg.n_heads, KVH = cfg.kv_heads();
@@ -16,7 +16,7 @@ Transformer<T>::Transformer(const ModelConfig& c) : cfg(c) {
     if (ln_bias) params.declare(p + ".bias", {C});
   };
   auto linear_params = [&](const std::string& p, int64_t out, int64_t in) {
-    params.declare(p + ".weight", {out, in});
+    if (linear_weights) params.declare(p + ".weight", {out, in});
     if (cfg.bias) params.declare(p + ".bias", {out});
   };
   params.declare("model.embed_tokens.weight", {V, C});
@@ -75,10 +75,10 @@ void Transformer<T>::init(uint64_t seed) {
 
 template <class T>
 TensorT<T> Transformer<T>::norm(Graph<T>& g, const TensorT<T>& x, const std::string& p) {
-  TensorT<T> w = params.get(p + ".weight");
+  TensorT<T> w = param(p + ".weight");
   if (cfg.norm == "layernorm") {
     if (cfg.bias) {
-      TensorT<T> b = params.get(p + ".bias");
+      TensorT<T> b = param(p + ".bias");
       return layernorm(g, x, w, &b, T(cfg.norm_eps));
     }
     return layernorm(g, x, w, static_cast<const TensorT<T>*>(nullptr), T(cfg.norm_eps));
@@ -87,18 +87,58 @@ TensorT<T> Transformer<T>::norm(Graph<T>& g, const TensorT<T>& x, const std::str
 }
 
 template <class T>
+TensorT<T> Transformer<T>::param(const std::string& name) {
+  TensorT<T> t = params.get(name);
+  if (frozen) t.grad = nullptr;
+  return t;
+}
+
+template <class T>
 TensorT<T> Transformer<T>::proj(Graph<T>& g, const TensorT<T>& x, const std::string& p) {
-  TensorT<T> w = params.get(p + ".weight");
-  if (cfg.bias) {
-    TensorT<T> b = params.get(p + ".bias");
-    return linear(g, x, w, &b);
+  const bool has_w = params.has(p + ".weight");
+  TensorT<T> w, b;
+  if (has_w) w = param(p + ".weight");
+  if (cfg.bias) b = param(p + ".bias");
+  const TensorT<T>* bp = cfg.bias ? &b : nullptr;
+  if (linear_hook) return linear_hook->linear(g, x, p, has_w ? &w : nullptr, bp);
+  if (!has_w) throw std::runtime_error("Transformer: " + p + ".weight is not in params and no linear_hook is set");
+  return linear(g, x, w, bp);
+}
+
+template <class T>
+std::vector<LinearInfo> Transformer<T>::linear_layers(bool with_head) const {
+  const int64_t C = cfg.dim, F = cfg.hidden(), hd = cfg.head_dim(), H = cfg.n_heads, KVH = cfg.kv_heads();
+  std::vector<LinearInfo> out;
+  for (int l = 0; l < cfg.n_layers; l++) {
+    const std::string p = layer_prefix(l);
+    out.push_back({p + "self_attn.q_proj", H * hd, C});
+    out.push_back({p + "self_attn.k_proj", KVH * hd, C});
+    out.push_back({p + "self_attn.v_proj", KVH * hd, C});
+    out.push_back({p + "self_attn.o_proj", C, H * hd});
+    if (cfg.ffn == "swiglu") out.push_back({p + "mlp.gate_proj", F, C});
+    out.push_back({p + "mlp.up_proj", F, C});
+    out.push_back({p + "mlp.down_proj", C, F});
   }
-  return linear(g, x, w, static_cast<const TensorT<T>*>(nullptr));
+  if (with_head) out.push_back({"lm_head", int64_t(cfg.vocab_size), C});
+  return out;
 }
 
 template <class T>
 TensorT<T> Transformer<T>::forward(Graph<T>& g, const int32_t* tokens, int B, int Tn, Rng* rng,
                                    const int32_t* doc_start) {
+  return head(g, forward_hidden(g, tokens, B, Tn, rng, doc_start));  // (N, V)
+}
+
+template <class T>
+TensorT<T> Transformer<T>::head(Graph<T>& g, const TensorT<T>& hidden) {
+  TensorT<T> w = param(cfg.tie_embeddings ? "model.embed_tokens.weight" : "lm_head.weight");  // (V, C)
+  if (linear_hook) return linear_hook->linear(g, hidden, "lm_head", &w, nullptr);
+  return matmul(g, hidden, w, false, true);  // (N, V)
+}
+
+template <class T>
+TensorT<T> Transformer<T>::forward_hidden(Graph<T>& g, const int32_t* tokens, int B, int Tn, Rng* rng,
+                                          const int32_t* doc_start) {
   if (Tn > cfg.max_seq_len)
     throw std::runtime_error("forward: sequence length " + std::to_string(Tn) + " exceeds max_seq_len " +
                              std::to_string(cfg.max_seq_len));
@@ -108,9 +148,9 @@ TensorT<T> Transformer<T>::forward(Graph<T>& g, const int32_t* tokens, int B, in
   Rng fallback(0);
   Rng& r = rng ? *rng : fallback;
 
-  TensorT<T> h = embedding(g, params.get("model.embed_tokens.weight"), tokens, N);  // (N, C)
+  TensorT<T> h = embedding(g, param("model.embed_tokens.weight"), tokens, N);  // (N, C)
   if (cfg.pos == "learned") {
-    TensorT<T> P = params.get("model.embed_positions.weight");
+    TensorT<T> P = param("model.embed_positions.weight");
     P.shape = Shape{Tn, C};  // rows 0..T-1 of (max_seq_len, C)
     h = add_bcast(g, h, P);
   } else if (cfg.pos == "sinusoidal") {
@@ -147,9 +187,7 @@ TensorT<T> Transformer<T>::forward(Graph<T>& g, const int32_t* tokens, int B, in
     h = add(g, h, dropout(g, d, pdrop, r));
     layer_out.push_back(h);
   }
-  h = norm(g, h, "model.norm");
-  TensorT<T> head = params.get(cfg.tie_embeddings ? "model.embed_tokens.weight" : "lm_head.weight");  // (V, C)
-  return matmul(g, h, head, false, true);  // (N, V)
+  return norm(g, h, "model.norm");  // (N, C)
 }
 
 template <class T>

@@ -1,0 +1,176 @@
+#include "core/align/rl_trainer.h"
+
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "core/data/gen_common.h"
+#include "core/infer/chat_template.h"
+
+namespace llm {
+
+RlTrainer::RlTrainer(const AlignConfig& c, const Transformer<float>& pol, const Transformer<float>& ref,
+                     const Tokenizer& tok, RewardFn reward)
+    : cfg(c), policy(pol), reference(ref), tok_(tok), reward_(std::move(reward)), rng_(seed_mix(c.seed)) {
+  cfg.validate();
+  if (cfg.stage != "ppo" && cfg.stage != "grpo" && cfg.stage != "gspo")
+    throw std::runtime_error("RlTrainer: stage must be ppo, grpo or gspo; got \"" + cfg.stage + "\"");
+  if (policy.cfg.to_json() != reference.cfg.to_json())
+    throw std::runtime_error("RlTrainer: the reference model's config differs from the policy's");
+  if (tok.vocab_size() > policy.cfg.vocab_size)
+    throw std::runtime_error("RlTrainer: the tokenizer has " + std::to_string(tok.vocab_size()) + " ids, the model " +
+                             std::to_string(policy.cfg.vocab_size));
+  pad_id_ = chat_specials(tok).endoftext;
+  if (cfg.stage == "ppo") {
+    value = std::make_unique<ValueHead<float>>(policy.cfg.dim);
+    value->init(cfg.seed, 0.0);
+  }
+  AdamWConfig ac;
+  ac.weight_decay = float(cfg.weight_decay);
+  opt_ = AdamW(ac);
+  vopt_ = AdamW(ac);
+}
+
+std::shared_ptr<const InferModel> RlTrainer::infer_model() const { return std::make_shared<InferModel>(policy); }
+
+float RlTrainer::clip_grads(float max_norm) {
+  double ss = 0;
+  auto add = [&](ParamStore<float>& ps) {
+    for (size_t i = 0; i < ps.size(); i++) ss += double(ps.grads()[i]) * ps.grads()[i];
+  };
+  add(policy.params);
+  if (value) add(value->params);
+  const float norm = float(std::sqrt(ss));
+  if (max_norm > 0 && norm > max_norm) {
+    const float s = max_norm / (norm + 1e-6f);
+    auto scale = [&](ParamStore<float>& ps) {
+      for (size_t i = 0; i < ps.size(); i++) ps.grads()[i] *= s;
+    };
+    scale(policy.params);
+    if (value) scale(value->params);
+  }
+  return norm;
+}
+
+RlStepStats RlTrainer::step(const std::vector<RlPrompt>& prompts) {
+  if (prompts.empty()) throw std::runtime_error("RlTrainer::step: no prompts");
+  const bool ppo = cfg.stage == "ppo", gspo = cfg.stage == "gspo";
+  RlStepStats st;
+
+  // 1. rollout: G completions per prompt from the current policy through the paged engine
+  std::vector<std::string> texts;
+  for (const RlPrompt& p : prompts) texts.push_back(p.prompt);
+  const uint64_t step_seed = seed_mix(seed_mix(cfg.seed) + uint64_t(steps_done) + 1);
+  samples_ = generate_rollouts(infer_model(), tok_, texts, RolloutOptions::from(cfg, step_seed));
+  const size_t N = samples_.size();
+
+  // 2. rewards
+  double rs = 0, rss = 0;
+  for (RlSample& s : samples_) {
+    s.score = reward_(s.prompt_text, s.text);
+    rs += s.score, rss += double(s.score) * s.score;
+    st.gen_tokens += int64_t(s.completion.size());
+    st.finished_frac += s.finished;
+  }
+  st.reward_mean = rs / N;
+  st.reward_std = std::sqrt(std::max(0.0, rss / N - st.reward_mean * st.reward_mean));
+  st.mean_len = double(st.gen_tokens) / N;
+  st.finished_frac /= N;
+
+  // 3. minibatches: one shuffled partition kept for every epoch, so the first update sees
+  // exactly the batch shapes its old log-probs were computed with (ratio == 1 bit for bit)
+  std::vector<size_t> order(N);
+  std::iota(order.begin(), order.end(), size_t(0));
+  shuffle_in_place(rng_, order);
+  const size_t mb = std::min<size_t>(size_t(cfg.batch_size), N);
+  std::vector<std::vector<size_t>> mbs;  // sample indices of each minibatch
+  for (size_t i = 0; i < N; i += mb) mbs.emplace_back(order.begin() + long(i), order.begin() + long(std::min(N, i + mb)));
+  auto batch_of = [&](const std::vector<size_t>& idx) {
+    std::vector<const RlSample*> b;
+    for (size_t k : idx) b.push_back(&samples_[k]);
+    return b;
+  };
+
+  // 4. old log-probs (+ values) from the policy before any update; reference log-probs, once
+  for (const auto& idx : mbs) {
+    SampleScores o = score_samples(policy, value.get(), batch_of(idx), pad_id_, float(cfg.temperature));
+    SampleScores r = score_samples(reference, nullptr, batch_of(idx), pad_id_, float(cfg.temperature));
+    for (size_t k = 0; k < idx.size(); k++) {
+      RlSample& s = samples_[idx[k]];
+      s.old_logp = std::move(o.logp[k]);
+      s.ref_logp = std::move(r.logp[k]);
+      if (value) s.old_values = std::move(o.values[k]);
+    }
+  }
+  for (const RlSample& s : samples_) {
+    double kl = 0;
+    for (size_t t = 0; t < s.completion.size(); t++) kl += double(s.old_logp[t]) - s.ref_logp[t];
+    st.kl_seq += kl / N;
+  }
+  st.kl_token = st.kl_seq * N / double(st.gen_tokens);
+
+  // 5. advantages
+  if (ppo) {
+    ppo_prepare(samples_, cfg.kl_coef, cfg.gamma, cfg.lam, cfg.whiten_advantages);
+  } else {
+    std::vector<float> r;
+    std::vector<int> grp;
+    for (const RlSample& s : samples_) r.push_back(s.score), grp.push_back(s.group);
+    const bool scale_std = gspo || cfg.loss_agg != "dr_grpo";
+    const std::vector<float> a = group_advantages(r, grp, scale_std);
+    for (size_t i = 0; i < N; i++) samples_[i].advantages.assign(samples_[i].completion.size(), a[i]);
+    // groups whose samples all got the same reward carry no learning signal
+    int flat = 0, groups = 0;
+    for (size_t i = 0; i < N;) {
+      size_t j = i;
+      bool same = true;
+      while (j < N && samples_[j].group == samples_[i].group) same &= samples_[j].score == samples_[i].score, j++;
+      flat += same, groups++, i = j;
+    }
+    st.zero_adv_frac = double(flat) / groups;
+  }
+
+  // 6. ppo_epochs passes of minibatch updates
+  const float lr = lr_schedule(steps_done, cfg.warmup_steps, cfg.max_steps, float(cfg.lr), float(cfg.min_lr));
+  const GrpoLossConfig gc = GrpoLossConfig::from(cfg);
+  const GspoLossConfig sc = GspoLossConfig::from(cfg);
+  const PpoLossConfig pc = PpoLossConfig::from(cfg);
+  for (int e = 0; e < cfg.ppo_epochs; e++)
+    for (const auto& idx : mbs) {
+      const RlBatch b = pack_rl_batch(batch_of(idx), pad_id_);
+      Graph<float> g;
+      policy.params.zero_grad();
+      if (value) value->params.zero_grad();
+      TensorT<float> h;
+      TensorT<float> lp = rl_token_logprobs(g, policy, b, float(cfg.temperature), &h);  // (B*T)
+      RlLossStats ls;
+      TensorT<float> loss;
+      if (ppo) {
+        TensorT<float> v = value->forward(g, h);  // (B*T)
+        loss = ppo_loss(g, lp, v, b, pc, &ls);
+      } else if (gspo) {
+        loss = gspo_loss(g, lp, b, sc, &ls);
+      } else {
+        loss = grpo_loss(g, lp, b, gc, &ls);
+      }
+      if (st.updates == 0)
+        for (int64_t r = 0; r < int64_t(b.B) * b.T; r++)
+          if (b.counted(r))
+            st.first_ratio_max_dev = std::max(st.first_ratio_max_dev, std::abs(std::exp(double(lp.data[r]) - b.old_logp[size_t(r)]) - 1));
+      g.backward(loss);
+      const float gn = clip_grads(float(cfg.grad_clip));
+      opt_.step(policy.params, lr);
+      if (value) vopt_.step(value->params, lr);
+      st.loss += ls.loss, st.policy_loss += ls.policy_loss, st.value_loss += ls.value_loss;
+      st.clip_frac += ls.clip_frac, st.ratio_mean += ls.ratio_mean, st.grad_norm += gn;
+      st.train_tokens += int64_t(b.B) * b.T;
+      st.updates++;
+    }
+  for (double* x : {&st.loss, &st.policy_loss, &st.value_loss, &st.clip_frac, &st.ratio_mean, &st.grad_norm})
+    *x /= st.updates;
+  st.lr = lr;
+  st.step = ++steps_done;
+  return st;
+}
+
+}  // namespace llm

@@ -1,0 +1,86 @@
+// `llm chat`: a multi-turn REPL over the ChatML template (core/infer/chat_template.h).
+// Each turn re-renders the whole conversation and runs it through the Engine as one request;
+// the answer streams to stdout, tokens/s goes to stderr. Reads stdin line by line, so it also
+// works with piped input (tests/native/chat_cli_test.sh); the "> " prompt shows only on a tty.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+
+#include "core/infer/chat_template.h"
+#include "native/generate.h"
+#include "native/threads.h"
+
+namespace llm::cli {
+
+int cmd_chat(int argc, char** argv) {
+  std::set<std::string> known = kSamplingFlags;
+  known.insert({"checkpoint", "system", "threads"});
+  Args a(argc, argv, known, {"quantize"});
+  set_threads(int(a.integer("threads", 2)));
+  const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"));
+  SamplingParams sp = sampling_from_args(a);
+  sp.stop_token_ids = chat_specials(*L.tok).stop_ids();
+  const bool fixed_max = a.has("max-tokens");
+  const int ctx = L.model->cfg().max_seq_len;
+  // room an answer needs at least before old turns are dropped
+  const int min_room = fixed_max ? sp.max_tokens : std::max(1, std::min(64, ctx / 4));
+  Engine engine(L.model, single_stream_engine_config(L.model->cfg()));
+
+  std::vector<ChatMessage> base;
+  if (a.has("system")) base.push_back({"system", a.str("system")});
+  std::vector<ChatMessage> history = base;
+  const bool tty = isatty(0);
+  if (tty)
+    std::fprintf(stderr, "chat with %s (context %d tokens%s). /clear resets, /quit exits.\n", L.dir.c_str(), ctx,
+                 a.flag("quantize") ? ", int8" : "");
+  std::string line;
+  for (int turn = 0;;) {
+    if (tty) {
+      std::printf("> ");
+      std::fflush(stdout);
+    }
+    if (!std::getline(std::cin, line)) break;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    if (line == "/quit" || line == "/exit") break;
+    if (line == "/clear") {
+      history = base;
+      std::fprintf(stderr, "[conversation cleared]\n");
+      continue;
+    }
+    if (line[0] == '/') {
+      std::fprintf(stderr, "[unknown command %s: /clear, /quit]\n", line.c_str());
+      continue;
+    }
+    history.push_back({"user", line});
+    // drop the oldest turns (the system message stays) until the answer has room
+    std::vector<int32_t> prompt = encode_chat(*L.tok, history, true).ids;
+    while (ctx - int(prompt.size()) < min_room && history.size() > base.size() + 1) {
+      history.erase(history.begin() + long(base.size()));
+      prompt = encode_chat(*L.tok, history, true).ids;
+    }
+    const int room = ctx - int(prompt.size());
+    if (room < min_room) {
+      std::fprintf(stderr, "[message too long: %zu prompt tokens, context %d]\n", prompt.size(), ctx);
+      history.pop_back();
+      continue;
+    }
+    SamplingParams turn_sp = sp;
+    turn_sp.max_tokens = fixed_max ? std::min(sp.max_tokens, room) : room;
+    turn_sp.seed = sp.seed + uint64_t(turn++);  // same --seed, same conversation; turns differ
+    const GenerateResult r = generate_once(engine, *L.tok, prompt, turn_sp, [](const std::string& s) {
+      std::fwrite(s.data(), 1, s.size(), stdout);
+      std::fflush(stdout);
+    });
+    std::printf("\n");
+    std::fflush(stdout);
+    std::fprintf(stderr, "[%d tokens, %.1f tokens/s]\n", r.tokens, r.tokens_per_s());
+    history.push_back({"assistant", r.text});
+  }
+  return 0;
+}
+
+}  // namespace llm::cli

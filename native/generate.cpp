@@ -1,0 +1,132 @@
+// `llm generate`: one prompt, one streamed answer, tokens/s on stderr.
+#include "native/generate.h"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+
+#include "core/infer/chat_template.h"
+#include "core/infer/text_stream.h"
+#include "native/checkpoint_dir.h"
+#include "native/fs.h"
+#include "native/threads.h"
+
+namespace llm::cli {
+
+LoadedModel load_for_inference(const std::string& checkpoint, bool quantize) {
+  if (checkpoint.empty()) throw std::runtime_error("--checkpoint is required (a run dir or a checkpoint folder)");
+  LoadedModel L;
+  L.dir = resolve_checkpoint(checkpoint);
+  const std::string tok_path = L.dir + "/tokenizer.json";
+  if (!fs::exists(tok_path))
+    throw std::runtime_error(tok_path + ": missing (the checkpoint folder must hold the tokenizer it was trained with)");
+  L.tok = std::shared_ptr<const Tokenizer>(load_tokenizer_json(fs::read_file(tok_path)).release());
+  const Transformer<float> m = load_model_dir(L.dir);
+  if (L.tok->vocab_size() > m.cfg.vocab_size)
+    throw std::runtime_error(tok_path + ": " + std::to_string(L.tok->vocab_size()) + " ids but the model in " + L.dir +
+                             " has " + std::to_string(m.cfg.vocab_size) + " embedding rows");
+  InferOptions io;
+  io.quantize_int8 = quantize;
+  L.model = std::make_shared<const InferModel>(m, io);
+  return L;
+}
+
+SamplingParams sampling_from_args(const Args& a) {
+  SamplingParams sp;
+  sp.max_tokens = int(a.integer("max-tokens", 256));
+  sp.temperature = float(a.number("temperature", 0.8));
+  sp.top_k = int(a.integer("top-k", 0));
+  sp.top_p = float(a.number("top-p", 0.95));
+  sp.min_p = float(a.number("min-p", 0.0));
+  sp.repetition_penalty = float(a.number("repetition-penalty", 1.0));
+  sp.frequency_penalty = float(a.number("frequency-penalty", 0.0));
+  sp.presence_penalty = float(a.number("presence-penalty", 0.0));
+  sp.seed = a.has("seed") ? uint64_t(a.integer("seed", 0)) : (uint64_t(std::random_device{}()) << 32) ^ std::random_device{}();
+  if (a.has("stop")) sp.stop.push_back(a.str("stop"));
+  try {
+    sp.validate();
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(std::string("sampling options: ") + e.what());
+  }
+  return sp;
+}
+
+EngineConfig single_stream_engine_config(const ModelConfig& cfg) {
+  EngineConfig ec;
+  ec.block_size = 16;
+  ec.num_blocks = (cfg.max_seq_len + ec.block_size - 1) / ec.block_size + 1;  // one full context
+  ec.max_num_seqs = 1;
+  ec.max_batched_tokens = std::max(512, cfg.max_seq_len);  // the whole prompt in one prefill
+  return ec;
+}
+
+GenerateResult generate_once(Engine& engine, const Tokenizer& tok, const std::vector<int32_t>& prompt,
+                             const SamplingParams& sp, const std::function<void(const std::string&)>& on_text) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  GenerateResult r;
+  TextStream ts(tok, sp.stop);
+  const int64_t id = engine.add_request(prompt, sp, 1);
+  bool done = false;
+  while (!done && engine.has_work()) {
+    for (const GenerationEvent& e : engine.step()) {
+      if (e.request_id != id || done) continue;
+      std::string piece;
+      if (e.token >= 0) {
+        r.tokens++;
+        bool is_stop = e.token >= tok.vocab_size();  // padded model rows have no text
+        for (int32_t s : sp.stop_token_ids) is_stop |= s == e.token;
+        if (!is_stop) piece = ts.push(e.token);
+        if (ts.stopped()) {  // a stop string: end the request in the engine now
+          engine.abort(id);
+          r.finish_reason = "stop";
+          done = true;
+        }
+      }
+      if (e.finished && !done) {
+        piece += ts.flush();
+        r.finish_reason = e.finish_reason;
+        done = true;
+      }
+      if (!piece.empty()) {
+        r.text += piece;
+        if (on_text) on_text(piece);
+      }
+    }
+  }
+  r.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  return r;
+}
+
+int cmd_generate(int argc, char** argv) {
+  std::set<std::string> known = kSamplingFlags;
+  known.insert({"checkpoint", "prompt", "threads"});
+  Args a(argc, argv, known, {"quantize"});
+  set_threads(int(a.integer("threads", 2)));
+  if (!a.has("prompt")) throw std::runtime_error("--prompt is required");
+  const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"));
+  SamplingParams sp = sampling_from_args(a);
+  const ChatSpecials cs = chat_specials(*L.tok);
+  // the document ends at <|endoftext|> (or a ChatML turn end when prompted with ChatML by hand)
+  sp.stop_token_ids = cs.stop_ids();
+  // specials typed in the prompt count (a hand-written ChatML prompt works)
+  std::vector<int32_t> prompt = L.tok->encode(a.str("prompt"), /*allow_special=*/true);
+  if (prompt.empty()) prompt.push_back(cs.endoftext);
+  const int room = L.model->cfg().max_seq_len - int(prompt.size());
+  if (room < 1)
+    throw std::runtime_error("the prompt is " + std::to_string(prompt.size()) + " tokens; the context is " +
+                             std::to_string(L.model->cfg().max_seq_len));
+  if (sp.max_tokens > room) sp.max_tokens = room;  // the context bounds a one-shot answer
+  Engine engine(L.model, single_stream_engine_config(L.model->cfg()));
+  const GenerateResult r = generate_once(engine, *L.tok, prompt, sp, [](const std::string& s) {
+    std::fwrite(s.data(), 1, s.size(), stdout);
+    std::fflush(stdout);
+  });
+  std::printf("\n");
+  std::fprintf(stderr, "[%d tokens in %.2f s, %.1f tokens/s, finish: %s]\n", r.tokens, r.seconds, r.tokens_per_s(),
+               r.finish_reason.c_str());
+  return 0;
+}
+
+}  // namespace llm::cli

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `llm chat` and `llm generate` end to end with piped stdin, on a tiny checkpoint the CLI trains
+# in a few steps: answers stream to stdout and tokens/s to stderr, /clear forgets the history
+# (the same greedy question gets the same answer again), /quit stops reading, `generate` with the
+# ChatML prompt written by hand gives the chat's greedy answer, --quantize runs.
+# usage: chat_cli_test.sh path/to/llm
+set -euo pipefail
+LLM="$1"
+W="$(mktemp -d)"
+trap 'rm -rf "$W"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+export OMP_NUM_THREADS=1
+
+"$LLM" data generate stories --n 200 --seed 3 --out "$W/corpus.txt" >/dev/null
+mkdir -p "$W/data"
+"$LLM" tokenizer train --input "$W/corpus.txt" --vocab-size 400 --out "$W/data/tokenizer.json" >/dev/null
+"$LLM" data pack --input "$W/corpus.txt" --tokenizer "$W/data/tokenizer.json" --out "$W/data" --val-fraction 0.1 >/dev/null
+cat > "$W/cfg.json" <<JSON
+{"model": {"dim": 32, "n_layers": 2, "n_heads": 4, "n_kv_heads": 2, "vocab_size": 400, "max_seq_len": 64},
+ "data_dir": "$W/data", "out_dir": "$W/run", "batch_size": 4, "seq_len": 32, "max_steps": 2,
+ "warmup_steps": 1, "lr": 0.003, "eval_every": 2, "eval_batches": 1, "checkpoint_every": 2, "seed": 5}
+JSON
+"$LLM" pretrain --config "$W/cfg.json" --out "$W/run" --threads 1 > "$W/pretrain.log" 2>&1 || fail "pretrain: $(tail -5 "$W/pretrain.log")"
+
+chat() { "$LLM" chat --checkpoint "$W/run" --temperature 0 --max-tokens 12 --threads 1 "$@"; }
+printf 'hello there\n' | chat > "$W/a.txt" 2> "$W/a.err" || fail "chat: $(cat "$W/a.err")"
+printf 'hello there\nhow are you\n/clear\nhello there\n/quit\nnever read\n' | chat > "$W/b.txt" 2> "$W/b.err" \
+  || fail "chat: $(cat "$W/b.err")"
+A="$(cat "$W/a.txt"; echo x)"; A="${A%x}"   # keep trailing newlines
+B="$(cat "$W/b.txt"; echo x)"; B="${B%x}"
+[ "$(grep -c 'tokens/s' "$W/a.err")" = 1 ] || fail "one answer expected: $(cat "$W/a.err")"
+[ "$(grep -c 'tokens/s' "$W/b.err")" = 3 ] || fail "three answers expected (/quit stops reading): $(cat "$W/b.err")"
+grep -q "conversation cleared" "$W/b.err" || fail "/clear not acknowledged"
+[ -n "$A" ] || fail "empty output"
+[[ "$B" == "$A"* ]] || fail "first answer differs between runs"
+[[ "$B" == *"$A" ]] || fail "after /clear the same question gave another answer (history not cleared)"
+[ "${#B}" -gt "$(( 2 * ${#A} ))" ] || fail "the second answer is missing"
+
+# generate with the ChatML prompt spelled out == the chat's first greedy answer
+"$LLM" generate --checkpoint "$W/run" --prompt $'<|im_start|>user\nhello there<|im_end|>\n<|im_start|>assistant\n' \
+  --temperature 0 --max-tokens 12 --threads 1 > "$W/g.txt" 2> "$W/g.err" || fail "generate: $(cat "$W/g.err")"
+cmp -s "$W/g.txt" "$W/a.txt" || fail "generate '$(cat "$W/g.txt")' != chat '$(cat "$W/a.txt")'"
+grep -q "tokens/s" "$W/g.err" || fail "generate prints no tokens/s"
+
+printf 'hello\n' | chat --quantize > /dev/null 2> "$W/q.err" || fail "chat --quantize: $(cat "$W/q.err")"
+grep -q "tokens/s" "$W/q.err" || fail "chat --quantize printed no tokens/s"
+if "$LLM" generate --checkpoint "$W/nowhere" --prompt x > /dev/null 2> "$W/e.err"; then fail "a missing checkpoint must fail"; fi
+echo "chat_cli_test: ok"
