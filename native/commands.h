@@ -32,3 +32,7 @@ int cmd_orpo(int argc, char** argv);  // llm orpo --config configs/align/orpo.js
 namespace llm::cli {
 int cmd_rl(int argc, char** argv);  // llm ppo|grpo|gspo --config configs/align/<stage>.json (argv[0] = stage)
 }  // namespace llm::cli
+
+namespace llm::cli {
+int cmd_pipeline(int argc, char** argv);  // llm pipeline --config short|full (native/pipeline_cmd.cpp)
+}  // namespace llm::cli
