@@ -27,5 +27,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 1024,
+    // two pages: the app, and the browser benchmark (web/bench.html, `npm run bench:web`)
+    rollupOptions: { input: { main: path.join(repo, 'web/index.html'), bench: path.join(repo, 'web/bench.html') } },
   },
 });

@@ -101,13 +101,15 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
 }
 
 int cmd_bench_decode(int argc, char** argv);  // native/bench_decode.cpp
+int cmd_bench_serve(int argc, char** argv);   // native/bench_serve.cpp
 
 int cmd_bench(int argc, char** argv) {
   std::string what = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
   if (what == "tokenizer") return cmd_bench_tokenizer(argc - 1, argv + 1);
   if (what == "decode") return cmd_bench_decode(argc - 1, argv + 1);
+  if (what == "serve") return cmd_bench_serve(argc - 1, argv + 1);
   if (what != "all" && what != "gemm" && what != "model" && what != "train") {
-    std::cerr << "llm bench: unknown benchmark '" << what << "' (all | gemm | model | train | tokenizer | decode)\n";
+    std::cerr << "llm bench: unknown benchmark '" << what << "' (all | gemm | model | train | tokenizer | decode | serve)\n";
     return 2;
   }
   const int skip = what == "all" && !(argc > 1 && argv[1][0] != '-') ? 0 : 1;

@@ -1,4 +1,5 @@
-// `llm chat`: a multi-turn REPL over the ChatML template (core/infer/chat_template.h).
+// `llm chat`: a multi-turn REPL over the ChatML template (core/infer/chat_template.h), or the
+// plain-text "User: / Assistant:" template on a base model whose tokenizer has no ChatML specials.
 // Each turn re-renders the whole conversation and runs it through the Engine as one request;
 // the answer streams to stdout, tokens/s goes to stderr. Reads stdin line by line, so it also
 // works with piped input (tests/native/chat_cli_test.sh); the "> " prompt shows only on a tty.
@@ -22,7 +23,9 @@ int cmd_chat(int argc, char** argv) {
   set_threads(int(a.integer("threads", 2)));
   const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"));
   SamplingParams sp = sampling_from_args(a);
-  sp.stop_token_ids = chat_specials(*L.tok).stop_ids();
+  const ChatFormat fmt = chat_format(*L.tok);
+  sp.stop_token_ids = fmt.stop_ids;
+  sp.stop.insert(sp.stop.end(), fmt.stop_strings.begin(), fmt.stop_strings.end());
   const bool fixed_max = a.has("max-tokens");
   const int ctx = L.model->cfg().max_seq_len;
   // room an answer needs at least before old turns are dropped
@@ -34,8 +37,8 @@ int cmd_chat(int argc, char** argv) {
   std::vector<ChatMessage> history = base;
   const bool tty = isatty(0);
   if (tty)
-    std::fprintf(stderr, "chat with %s (context %d tokens%s). /clear resets, /quit exits.\n", L.dir.c_str(), ctx,
-                 a.flag("quantize") ? ", int8" : "");
+    std::fprintf(stderr, "chat with %s (context %d tokens%s%s). /clear resets, /quit exits.\n", L.dir.c_str(), ctx,
+                 a.flag("quantize") ? ", int8" : "", fmt.chatml ? "" : ", plain-text template");
   std::string line;
   for (int turn = 0;;) {
     if (tty) {
@@ -57,10 +60,10 @@ int cmd_chat(int argc, char** argv) {
     }
     history.push_back({"user", line});
     // drop the oldest turns (the system message stays) until the answer has room
-    std::vector<int32_t> prompt = encode_chat(*L.tok, history, true).ids;
+    std::vector<int32_t> prompt = encode_chat_prompt(*L.tok, fmt, history);
     while (ctx - int(prompt.size()) < min_room && history.size() > base.size() + 1) {
       history.erase(history.begin() + long(base.size()));
-      prompt = encode_chat(*L.tok, history, true).ids;
+      prompt = encode_chat_prompt(*L.tok, fmt, history);
     }
     const int room = ctx - int(prompt.size());
     if (room < min_room) {

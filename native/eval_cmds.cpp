@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/eval/harness.h"
+#include "core/infer/infer_model.h"
 #include "core/eval/plot.h"
 #include "core/util/safetensors.h"
 #include "core/tokenizer/tokenizer.h"
@@ -21,10 +22,17 @@ namespace llm::cli {
 // Per-window losses come from core/eval (window_losses / batch_row_losses), so the result carries
 // a standard error; the other tasks (math, mcq, pref, all) live in native/eval_tasks.cpp.
 static int eval_ppl(int argc, char** argv) {
-  Args a(argc, argv, {"checkpoint", "data", "batch", "seq", "threads", "max-windows", "out"});
+  Args a(argc, argv, {"checkpoint", "data", "batch", "seq", "threads", "max-windows", "out"}, {"quantize"});
   set_threads(int(a.integer("threads", 2)));
   const std::string ck = resolve_checkpoint(a.str("checkpoint"));
   Transformer<float> m = load_model_dir(ck);
+  // --quantize: the same windows through the int8 inference model (docs/quantization.md)
+  std::unique_ptr<InferModel> qm;
+  if (a.flag("quantize")) {
+    InferOptions io;
+    io.quantize_int8 = true;
+    qm = std::make_unique<InferModel>(m, io);
+  }
   // default context: what the model was trained at (train_config.json beside it), else max_seq_len
   int T_default = m.cfg.max_seq_len;
   if (fs::exists(ck + "/train_config.json")) {
@@ -52,7 +60,9 @@ static int eval_ppl(int argc, char** argv) {
     while (losses.size() < nw) {
       const int b = int(std::min<uint64_t>(uint64_t(B), nw - losses.size()));
       val.next_batch(b, wb);
-      for (double l : batch_row_losses(m, wb.x.data(), wb.y.data(), b, T)) losses.push_back(l);
+      for (double l : qm ? window_row_losses(*qm, wb.x.data(), wb.y.data(), b, T)
+                         : batch_row_losses(m, wb.x.data(), wb.y.data(), b, T))
+        losses.push_back(l);
     }
     out = {{"task", "ppl"}, {"data", data}, {"windows", losses.size()}, {"seq", T}};
     // the unigram baseline: cross-entropy of val tokens under train token frequencies (add-one)
@@ -76,6 +86,7 @@ static int eval_ppl(int argc, char** argv) {
       out["unigram_error"] = e.what();
     }
   } else {
+    if (qm) throw std::runtime_error("--quantize is supported on packed data (--data DIR), not on a text file");
     if (!fs::exists(ck + "/tokenizer.json"))
       throw std::runtime_error(ck + ": no tokenizer.json beside the model; cannot tokenize " + data);
     std::unique_ptr<Tokenizer> tok = load_tokenizer_json(fs::read_file(ck + "/tokenizer.json"));
@@ -84,6 +95,7 @@ static int eval_ppl(int argc, char** argv) {
     out = {{"task", "ppl"}, {"data", data}, {"tokens", ids.size()}, {"windows", losses.size()}, {"seq", T}};
   }
   const std::vector<EvalResult> rows = perplexity_results("ppl", losses);
+  out["precision"] = qm ? "int8" : "fp32";
   out["loss"] = rows[0].value;
   out["loss_stderr"] = rows[0].std_err;
   out["ppl"] = rows[1].value;
@@ -102,7 +114,7 @@ int cmd_eval(int argc, char** argv) {
   if (task == "math" || task == "mcq" || task == "pref" || task == "all") return cmd_eval_tasks(argc - 1, argv + 1);
   std::fprintf(stderr,
                "llm eval: unknown task '%s'\n"
-               "usage: llm eval ppl  --checkpoint DIR --data DIR|file.txt [--seq T] [--batch B] [--max-windows N] [--out F]\n"
+               "usage: llm eval ppl  --checkpoint DIR --data DIR|file.txt [--seq T] [--batch B] [--max-windows N] [--out F] [--quantize]\n"
                "       llm eval math|mcq|pref|all --checkpoint DIR [--data PATH] [--limit N] [--out results.json]\n"
                "            [--n-gen N] [--format auto|chat|plain] [--max-new N] [--scorer auto|rm|dpo|logprob|mean]\n"
                "            [--ref DIR] [--samples F.jsonl] [--shared DIR] (docs/evaluation.md)\n",

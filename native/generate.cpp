@@ -107,12 +107,16 @@ int cmd_generate(int argc, char** argv) {
   if (!a.has("prompt")) throw std::runtime_error("--prompt is required");
   const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"));
   SamplingParams sp = sampling_from_args(a);
-  const ChatSpecials cs = chat_specials(*L.tok);
-  // the document ends at <|endoftext|> (or a ChatML turn end when prompted with ChatML by hand)
-  sp.stop_token_ids = cs.stop_ids();
+  const ChatFormat cf = chat_format(*L.tok);
+  // the document ends at <|endoftext|> (or a ChatML turn end when prompted with ChatML by hand;
+  // </s> or the next <s> on a llama2.c-style vocabulary)
+  sp.stop_token_ids = cf.stop_ids;
   // specials typed in the prompt count (a hand-written ChatML prompt works)
   std::vector<int32_t> prompt = L.tok->encode(a.str("prompt"), /*allow_special=*/true);
-  if (prompt.empty()) prompt.push_back(cs.endoftext);
+  if (prompt.empty()) {
+    if (cf.doc_start < 0) throw std::runtime_error("--prompt is empty and the tokenizer has no start-of-document token");
+    prompt.push_back(cf.doc_start);
+  }
   const int room = L.model->cfg().max_seq_len - int(prompt.size());
   if (room < 1)
     throw std::runtime_error("the prompt is " + std::to_string(prompt.size()) + " tokens; the context is " +

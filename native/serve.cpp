@@ -11,10 +11,14 @@
 #include <thread>
 
 #include "native/serve_api.h"
+#include "native/serve_conn.h"
 #include "native/serve_loop.h"
 #include "native/serve_metrics.h"
 
 namespace llm::cli {
+
+// How often a non-streaming request checks that its client is still connected.
+constexpr int kLivenessMs = 100;
 
 // One generation request while its handler runs (shared with the streaming callbacks, which
 // outlive the handler call).
@@ -172,9 +176,15 @@ void ApiServer::Impl::generate(const httplib::Request& r, httplib::Response& res
       ~AbortOnExit() { loop.abort(id); }
     } abort_on_exit{*loop, job->stream->id};
     Collector& col = *job->col;
+    // a client that hangs up is noticed within kLivenessMs (serve_conn.h) and its request aborted
+    const int fd = find_connection_socket(r.local_addr, r.local_port, r.remote_addr, r.remote_port);
     while (!col.all_done()) {
-      for (const GenerationEvent& e : job->stream->wait(1000)) col.on_event(e, nullptr);
+      for (const GenerationEvent& e : job->stream->wait(fd >= 0 ? kLivenessMs : 1000)) col.on_event(e, nullptr);
       if (col.should_abort()) metrics.stop_string_aborts++;  // abort_on_exit ends it
+      if (!col.all_done() && peer_closed(fd)) {
+        metrics.client_aborts++;
+        return;  // abort_on_exit frees the blocks; there is nobody to answer
+      }
     }
     metrics.generation_tokens += col.completion_tokens();
     {
@@ -295,7 +305,7 @@ ApiServer::ApiServer(std::shared_ptr<const InferModel> model, std::shared_ptr<co
   I.model = std::move(model);
   I.tok = std::move(tok);
   I.ctx.tok = I.tok.get();
-  I.ctx.specials = chat_specials(*I.tok);  // throws when the tokenizer lacks the ChatML specials
+  I.ctx.format = chat_format(*I.tok);  // ChatML, or the plain-text template for base models
   I.ctx.context = I.model->cfg().max_seq_len;
   I.ctx.model_name = I.opt.model_name;
   I.ctx.max_n = std::max(1, std::min(I.opt.max_n, I.opt.engine.max_num_seqs));

@@ -127,7 +127,7 @@ static void parse_common(const json& b, const ApiContext& ctx, GenRequest& r) {
     sp.seed = ctx.default_seed;
   }
   sp.stop = get_stop(b);
-  if (!get_bool(b, "ignore_eos", false)) sp.stop_token_ids = ctx.specials.stop_ids();
+  if (!get_bool(b, "ignore_eos", false)) sp.stop_token_ids = ctx.format.stop_ids;
 }
 
 // max_tokens against the context: the prompt must leave room for at least one token.
@@ -194,7 +194,12 @@ GenRequest parse_completion(const json& b, const ApiContext& ctx) {
     r.prompt = tok.encode(one->get<std::string>(), /*allow_special=*/true);
   }
   // an empty prompt starts a new document, as in pretraining
-  if (r.prompt.empty()) r.prompt.push_back(ctx.specials.endoftext);
+  if (r.prompt.empty()) {
+    if (ctx.format.doc_start < 0)
+      throw ApiError(400, "'prompt' is empty and the tokenizer has no start-of-document token", "prompt",
+                     "invalid_value");
+    r.prompt.push_back(ctx.format.doc_start);
+  }
   resolve_max_tokens(b, ctx, r, /*default_max=*/16);
   if (const json* lp = field(b, "logprobs")) {
     if (lp->is_boolean()) r.logprobs = lp->get<bool>() ? 0 : -1;
@@ -243,10 +248,13 @@ GenRequest parse_chat(const json& b, const ApiContext& ctx) {
     msgs.push_back(std::move(cm));
   }
   try {
-    r.prompt = encode_chat(*ctx.tok, msgs, /*add_generation_prompt=*/true).ids;
+    r.prompt = encode_chat_prompt(*ctx.tok, ctx.format, msgs, /*add_generation_prompt=*/true);
   } catch (const std::invalid_argument& e) {
     throw ApiError(400, e.what(), "messages", "invalid_value");
   }
+  // plain template: the model starting the next "User:" turn itself ends the reply
+  for (const std::string& s : ctx.format.stop_strings)
+    if (std::find(r.sp.stop.begin(), r.sp.stop.end(), s) == r.sp.stop.end()) r.sp.stop.push_back(s);
   resolve_max_tokens(b, ctx, r, /*default_max=*/0);
   r.chat_logprobs = get_bool(b, "logprobs", false);
   r.top_logprobs = int(get_int(b, "top_logprobs", 0, 0, 20));

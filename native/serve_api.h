@@ -38,7 +38,7 @@ std::string dump(const json& j);
 // What the server knows when it validates a request.
 struct ApiContext {
   const Tokenizer* tok = nullptr;
-  ChatSpecials specials;
+  ChatFormat format;           // ChatML or the plain fallback (chat_template.h)
   int context = 0;             // model max_seq_len
   std::string model_name;
   int max_n = 16;

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "native/threads.h"
+
 namespace llm::cli {
 
 std::deque<GenerationEvent> RequestStream::wait(int timeout_ms) {
@@ -15,7 +17,13 @@ std::deque<GenerationEvent> RequestStream::wait(int timeout_ms) {
 
 EngineLoop::EngineLoop(std::shared_ptr<const InferModel> model, EngineConfig cfg, int step_delay_ms)
     : engine_(std::move(model), cfg), step_delay_ms_(step_delay_ms) {
-  thread_ = std::thread([this] { run(); });
+  // OpenMP's thread count is per thread: the loop thread would otherwise use the global default
+  // (all cores), not the --threads the constructing thread set
+  const int omp_threads = get_threads();
+  thread_ = std::thread([this, omp_threads] {
+    set_threads(omp_threads);
+    run();
+  });
 }
 
 EngineLoop::~EngineLoop() { stop(); }
@@ -152,6 +160,7 @@ void EngineLoop::handle(Cmd& c) {
     case Cmd::Stats: {
       LoopStats s;
       s.engine = engine_.snapshot();
+      for (size_t b = 0; b < s.engine.block_tokens.size(); b++) s.kv_tokens += s.engine.block_tokens[b];
       s.engine.ref_count.clear();
       s.engine.block_tokens.clear();
       s.engine.seqs.clear();

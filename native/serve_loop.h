@@ -43,6 +43,7 @@ struct LoopStats {
   EngineSnapshot engine;  // without the per-block vectors (kept small)
   int64_t steps = 0;
   int in_flight = 0;      // requests submitted and not finished
+  int64_t kv_tokens = 0;  // tokens written in the blocks in use (their slots minus these = waste)
 };
 
 class EngineLoop {

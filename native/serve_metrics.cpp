@@ -32,6 +32,9 @@ std::string ServeMetrics::render(const LoopStats& s, int http_threads) const {
   metric(o, "llm_kv_blocks_total", "gauge", "KV cache blocks in the pool", e.num_blocks);
   metric(o, "llm_kv_blocks_in_use", "gauge", "KV cache blocks holding a sequence's tokens", e.num_blocks - e.free_blocks);
   metric(o, "llm_kv_block_size", "gauge", "Tokens per KV block", e.block_size);
+  metric(o, "llm_kv_tokens_in_blocks", "gauge",
+         "Tokens written in the blocks in use (slots of those blocks minus this: internal fragmentation)",
+         s.kv_tokens);
   metric(o, "llm_num_requests_running", "gauge", "Sequences in the running batch", e.running);
   metric(o, "llm_num_requests_waiting", "gauge", "Sequences waiting for admission", e.waiting);
   metric(o, "llm_requests_in_flight", "gauge", "HTTP requests submitted to the engine and not finished", s.in_flight);

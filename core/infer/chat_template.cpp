@@ -1,5 +1,6 @@
 #include "core/infer/chat_template.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace llm {
@@ -25,6 +26,53 @@ ChatSpecials chat_specials(const Tokenizer& tok) {
     throw std::runtime_error("chat template: the tokenizer lacks the special token(s)" + missing +
                              " (train it with the default specials or add them)");
   return s;
+}
+
+ChatFormat chat_format(const Tokenizer& tok) {
+  ChatFormat f;
+  int32_t im_start = -1, im_end = -1, eot = -1, bos = -1, eos = -1;
+  for (const auto& [content, id] : tok.special_tokens()) {
+    if (content == kImStart) im_start = id;
+    if (content == kImEnd) im_end = id;
+    if (content == kEndOfText) eot = id;
+    if (content == "<s>") bos = id;
+    if (content == "</s>") eos = id;
+  }
+  if (im_start >= 0 && im_end >= 0 && eot >= 0) {
+    f.specials = chat_specials(tok);
+    f.stop_ids = f.specials.stop_ids();
+    f.doc_start = f.specials.endoftext;
+    return f;
+  }
+  f.chatml = false;
+  f.bos = bos >= 0 ? bos : eot;
+  f.doc_start = f.bos;
+  // llama2.c models end a story by starting the next one (<s>), run.c stops there too
+  for (int32_t id : {eos, bos, eot, im_end})
+    if (id >= 0 && std::find(f.stop_ids.begin(), f.stop_ids.end(), id) == f.stop_ids.end()) f.stop_ids.push_back(id);
+  f.stop_strings = {"\nUser:"};
+  return f;
+}
+
+std::string render_plain_chat(const std::vector<ChatMessage>& msgs, bool add_generation_prompt) {
+  validate_chat(msgs);
+  std::string out;
+  for (const ChatMessage& m : msgs) {
+    const char* label = m.role == "system" ? "System: " : m.role == "user" ? "User: " : "Assistant: ";
+    out += label + m.content + "\n\n";
+  }
+  if (add_generation_prompt) out += "Assistant:";
+  return out;
+}
+
+std::vector<int32_t> encode_chat_prompt(const Tokenizer& tok, const ChatFormat& f, const std::vector<ChatMessage>& msgs,
+                                        bool add_generation_prompt) {
+  if (f.chatml) return encode_chat(tok, msgs, add_generation_prompt).ids;
+  std::vector<int32_t> ids;
+  if (f.bos >= 0) ids.push_back(f.bos);
+  const std::vector<int32_t> body = tok.encode(render_plain_chat(msgs, add_generation_prompt), /*allow_special=*/false);
+  ids.insert(ids.end(), body.begin(), body.end());
+  return ids;
 }
 
 void validate_chat(const std::vector<ChatMessage>& msgs) {

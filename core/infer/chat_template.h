@@ -35,6 +35,32 @@ struct ChatSpecials {
 };
 ChatSpecials chat_specials(const Tokenizer& tok);
 
+// How a conversation becomes a prompt for GENERATION (llm chat, llm serve's chat endpoint).
+// ChatML when the tokenizer has its three specials. Otherwise (a base model, e.g. one imported
+// from llama2.c with Llama's <s>/</s> vocabulary) a plain-text template the model can at least
+// continue as prose (docs/server.md, "Chat on models without ChatML"):
+//
+//   [BOS]System: Be brief.\n\nUser: Hi\n\nAssistant: Hello!\n\nUser: And you?\n\nAssistant:
+//
+// BOS is <s> (llama2.c models start every text with it) or else <|endoftext|> when the tokenizer
+// has one. A reply ends on an end-of-text special (</s>, <s>, <|endoftext|>, <|im_end|>: whichever
+// exist) or when the model starts the next turn itself (stop string "\nUser:").
+struct ChatFormat {
+  bool chatml = true;
+  ChatSpecials specials;                  // chatml only
+  int32_t bos = -1;                       // plain only: prepended, -1 when none
+  std::vector<int32_t> stop_ids;          // a sampled one ends the reply
+  std::vector<std::string> stop_strings;  // plain only
+  int32_t doc_start = -1;                 // token of an empty document (<|endoftext|> or <s>), -1 none
+};
+ChatFormat chat_format(const Tokenizer& tok);
+// The plain template as text (no BOS); add_generation_prompt ends it with "Assistant:".
+std::string render_plain_chat(const std::vector<ChatMessage>& msgs, bool add_generation_prompt);
+// Prompt ids in the tokenizer's format: encode_chat(..).ids for ChatML, else
+// [bos] + encode(render_plain_chat) with specials typed in messages kept as plain text.
+std::vector<int32_t> encode_chat_prompt(const Tokenizer& tok, const ChatFormat& f, const std::vector<ChatMessage>& msgs,
+                                        bool add_generation_prompt = true);
+
 // Throws std::invalid_argument naming the message ("messages[2].role must be one of system,
 // user, assistant, got 'tool'"); also on an empty conversation or a system message after the first.
 void validate_chat(const std::vector<ChatMessage>& msgs);

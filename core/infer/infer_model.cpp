@@ -9,6 +9,7 @@
 //     positions 0..p of its own sequence read straight from the cache blocks (KVLayout);
 //   * the final norm and the LM head run only on the rows whose logits are wanted.
 #include "core/infer/infer_model.h"
+#include "core/infer/gemv.h"
 
 #include <algorithm>
 #include <cmath>
@@ -266,20 +267,10 @@ void linear_fwd(const Linear& L, const float* x, int64_t N, float* y, bool q8q8)
     else
       matmul_q8_f32(x, N, L.qm(), y);
   } else if (N <= kGemvRows || N * L.out * L.in < kGemmWork) {
-    // decode-sized batches: rows of W in chunks (split across threads); each chunk, small enough
-    // to stay in L1/L2, is applied to the N inputs by N Eigen GEMVs. W streams from memory once,
-    // and nothing is packed (a GEMM would copy all of W into its panel format every call).
-    const int64_t chunk = std::max<int64_t>(8, std::min<int64_t>(64, (16 << 10) / std::max<int64_t>(L.in, 1)));
-    const int64_t nchunks = (L.out + chunk - 1) / chunk;
-    LLM_OMP_FOR_IF(N * L.out * L.in >= (1 << 17))
-    for (int64_t ci = 0; ci < nchunks; ci++) {
-      const int64_t r0 = ci * chunk, rn = std::min(chunk, L.out - r0);
-      CMapR<float> Wc(L.w + r0 * L.in, rn, L.in);
-      for (int64_t n = 0; n < N; n++) {
-        Eigen::Map<Eigen::VectorXf> yv(y + n * L.out + r0, rn);
-        yv.noalias() = Wc * Eigen::Map<const Eigen::VectorXf>(x + n * L.in, L.in);
-      }
-    }
+    // decode-sized batches: hand-tuned GEMV (gemv.cpp) that streams W once, a block of rows at a
+    // time against all N inputs; nothing is packed (a GEMM would copy all of W into its panel
+    // format every call) and the result of a row does not depend on N (batched decode = alone)
+    gemv_f32(L.w, L.out, L.in, x, N, y);
   } else {
     MapR<float> Y(y, N, L.out);
     CMapR<float> X(x, N, L.in);
@@ -566,6 +557,33 @@ std::vector<float> KVCache::forward(const InferModel& m, const int32_t* tokens, 
 
 const float* KVCache::forward_last(const InferModel& m, const int32_t* tokens, int n) {
   return run(m, tokens, n, BatchSeq::kLast);
+}
+
+std::vector<double> window_row_losses(const InferModel& m, const int32_t* x, const int32_t* y, int B, int T) {
+  const int V = m.cfg().vocab_size;
+  std::vector<double> out(size_t(std::max(B, 0)), 0.0);
+  for (int b = 0; b < B; b++) {
+    const std::vector<int32_t> row(x + int64_t(b) * T, x + int64_t(b + 1) * T);
+    const std::vector<float> lg = m.forward_full(row);  // (T, V)
+    double sum = 0;
+    int n = 0;
+    for (int t = 0; t < T; t++) {
+      const int32_t target = y[int64_t(b) * T + t];
+      if (target == -100) continue;
+      if (target < 0 || target >= V)
+        throw std::runtime_error("window_row_losses: target " + std::to_string(target) + " at row " +
+                                 std::to_string(b) + ", position " + std::to_string(t) + " is outside [0, " +
+                                 std::to_string(V) + ")");
+      const float* l = lg.data() + size_t(t) * V;
+      double mx = l[0], z = 0;
+      for (int j = 1; j < V; j++) mx = std::max(mx, double(l[j]));
+      for (int j = 0; j < V; j++) z += std::exp(double(l[j]) - mx);
+      sum += mx + std::log(z) - double(l[target]);
+      n++;
+    }
+    out[size_t(b)] = n ? sum / n : 0.0;
+  }
+  return out;
 }
 
 std::vector<int32_t> greedy_decode(const InferModel& m, KVCache& cache, const std::vector<int32_t>& prompt, int n_new) {

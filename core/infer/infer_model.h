@@ -118,6 +118,12 @@ class KVCache {
 std::vector<int32_t> greedy_decode(const InferModel& m, KVCache& cache, const std::vector<int32_t>& prompt,
                                    int n_new);
 
+// Mean cross-entropy of each of B windows: x, y (B, T) inputs and next-token targets (-100 =
+// ignored), logits from forward_full, log-softmax in double. `llm eval ppl --quantize` uses it to
+// measure what int8 weights cost in perplexity (docs/quantization.md). A row without targets
+// gets 0.
+std::vector<double> window_row_losses(const InferModel& m, const int32_t* x, const int32_t* y, int B, int T);
+
 // Weights read per decoded token (bytes): what bounds single-stream decode speed on a CPU.
 size_t decode_bytes_per_token(const InferModel& m);
 

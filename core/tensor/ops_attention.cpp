@@ -3,11 +3,22 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "core/tensor/eigen_util.h"
+#include "core/tensor/gemm_simd128.h"
 #include "core/tensor/ops.h"
+#include "core/tensor/parallel.h"
 
 namespace llm {
+
+// fp32 attention products on the packed SIMD128 GEMM in WebAssembly (see ops_linalg.cpp)
+template <class T>
+#if defined(__EMSCRIPTEN__)
+constexpr bool kPackedGemm = std::is_same_v<T, float>;
+#else
+constexpr bool kPackedGemm = false;
+#endif
 
 // ---------------------------------------------------------------- tables
 std::vector<double> alibi_slopes(int n) {
@@ -111,15 +122,22 @@ void attention_forward(T* out, T* probs, const T* q, const T* k, const T* v, int
   const int G = H / KVH;
   const int64_t qs = int64_t(H) * hd, ks = int64_t(KVH) * hd;  // row strides
   const T sc = T(1) / std::sqrt(T(hd));
-  LLM_OMP_FOR_IF(int64_t(B) * H * Tn * Tn * hd > (1 << 16))
-  for (int bh = 0; bh < B * H; bh++) {
+  // one (batch, head) per iteration; in wasm fp32 the two products run on the SIMD128 GEMM
+  // (gemm_simd128.h; serial inside a parallel chunk), elsewhere on Eigen
+  parallel_loop(int64_t(B) * H, int64_t(B) * H * Tn * Tn * hd > (1 << 16), [&](int64_t bh_) {
+    const int bh = int(bh_);
     const int b = bh / H, h = bh % H, kh = h / G;
     CSMapR<T> Q(q + int64_t(b) * Tn * qs + h * hd, Tn, hd, Eigen::OuterStride<>(qs));
     CSMapR<T> K(k + int64_t(b) * Tn * ks + kh * hd, Tn, hd, Eigen::OuterStride<>(ks));
     CSMapR<T> Vm(v + int64_t(b) * Tn * ks + kh * hd, Tn, hd, Eigen::OuterStride<>(ks));
     SMapR<T> O(out + int64_t(b) * Tn * qs + h * hd, Tn, hd, Eigen::OuterStride<>(qs));
     MapR<T> P(probs + int64_t(bh) * Tn * Tn, Tn, Tn);
-    P.noalias() = (Q * K.transpose()) * sc;
+    if constexpr (kPackedGemm<T>) {
+      gemm_f32(false, true, Tn, Tn, hd, Q.data(), qs, K.data(), ks, P.data(), Tn, false);
+      P *= sc;
+    } else {
+      P.noalias() = (Q * K.transpose()) * sc;
+    }
     for (int i = 0; i < Tn; i++) {
       T* row = &P(i, 0);
       const int lo = doc_start ? std::min(i, std::max(0, int(doc_start[int64_t(b) * Tn + i]))) : 0;
@@ -137,8 +155,9 @@ void attention_forward(T* out, T* probs, const T* q, const T* k, const T* v, int
       for (int j = lo; j <= i; j++) row[j] *= inv;
       for (int j = i + 1; j < Tn; j++) row[j] = T(0);
     }
-    O.noalias() = P * Vm;
-  }
+    if constexpr (kPackedGemm<T>) gemm_f32(false, false, Tn, hd, Tn, P.data(), Tn, Vm.data(), ks, O.data(), qs, false);
+    else O.noalias() = P * Vm;
+  });
 }
 // dP = dO V^T; dV += P^T dO; dS = P * (dP - rowsum(dP * P)); dQ += dS K / sqrt(hd); dK += dS^T Q / sqrt(hd)
 // (masked entries have P = 0, so their dS is 0 too: no mask is needed here)
@@ -149,8 +168,8 @@ void attention_backward(const T* dout, const T* probs, const T* q, const T* k, c
   const int G = H / KVH;
   const int64_t qs = int64_t(H) * hd, ks = int64_t(KVH) * hd;
   const T sc = T(1) / std::sqrt(T(hd));
-  LLM_OMP_FOR_IF(int64_t(B) * H * Tn * Tn * hd > (1 << 16))
-  for (int bk = 0; bk < B * KVH; bk++) {
+  parallel_loop(int64_t(B) * KVH, int64_t(B) * H * Tn * Tn * hd > (1 << 16), [&](int64_t bk_) {
+    const int bk = int(bk_);
     const int b = bk / KVH, kh = bk % KVH;
     CSMapR<T> K(k + int64_t(b) * Tn * ks + kh * hd, Tn, hd, Eigen::OuterStride<>(ks));
     CSMapR<T> Vm(v + int64_t(b) * Tn * ks + kh * hd, Tn, hd, Eigen::OuterStride<>(ks));
@@ -161,9 +180,11 @@ void attention_backward(const T* dout, const T* probs, const T* q, const T* k, c
       CMapR<T> P(probs + (int64_t(b) * H + h) * Tn * Tn, Tn, Tn);
       if (dv) {
         SMapR<T> dV(dv + int64_t(b) * Tn * ks + kh * hd, Tn, hd, Eigen::OuterStride<>(ks));
-        dV.noalias() += P.transpose() * dO;
+        if constexpr (kPackedGemm<T>) gemm_f32(true, false, Tn, hd, Tn, P.data(), Tn, dO.data(), qs, dV.data(), ks, true);
+        else dV.noalias() += P.transpose() * dO;
       }
-      dS.noalias() = dO * Vm.transpose();  // dP
+      if constexpr (kPackedGemm<T>) gemm_f32(false, true, Tn, Tn, hd, dO.data(), qs, Vm.data(), ks, dS.data(), Tn, false);
+      else dS.noalias() = dO * Vm.transpose();  // dP
       for (int i = 0; i < Tn; i++) {
         T dot = 0;
         for (int j = 0; j <= i; j++) dot += dS(i, j) * P(i, j);
@@ -172,14 +193,16 @@ void attention_backward(const T* dout, const T* probs, const T* q, const T* k, c
       }
       if (dq) {
         SMapR<T> dQ(dq + int64_t(b) * Tn * qs + h * hd, Tn, hd, Eigen::OuterStride<>(qs));
-        dQ.noalias() += dS * K;
+        if constexpr (kPackedGemm<T>) gemm_f32(false, false, Tn, hd, Tn, dS.data(), Tn, K.data(), ks, dQ.data(), qs, true);
+        else dQ.noalias() += dS * K;
       }
       if (dk) {
         SMapR<T> dK(dk + int64_t(b) * Tn * ks + kh * hd, Tn, hd, Eigen::OuterStride<>(ks));
-        dK.noalias() += dS.transpose() * Q;
+        if constexpr (kPackedGemm<T>) gemm_f32(true, false, Tn, hd, Tn, dS.data(), Tn, Q.data(), qs, dK.data(), ks, true);
+        else dK.noalias() += dS.transpose() * Q;
       }
     }
-  }
+  });
 }
 template <class T>
 TensorT<T> attention(Graph<T>& g, const TensorT<T>& q, const TensorT<T>& k, const TensorT<T>& v, int B, int Tn, int H,

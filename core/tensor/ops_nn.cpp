@@ -6,6 +6,7 @@
 
 #include "core/tensor/eigen_util.h"
 #include "core/tensor/ops.h"
+#include "core/tensor/parallel.h"
 
 namespace llm {
 
@@ -253,9 +254,10 @@ template <class T>
 void cross_entropy_forward(T* loss, T* probs, const T* logits, const int32_t* targets, int64_t N, int64_t V,
                            int64_t* count) {
   std::vector<double> row_loss(size_t(N), 0.0);  // summed serially below: same bits for any thread count
-  LLM_OMP_FOR_IF(N * V > (1 << 16))
-  for (int64_t n = 0; n < N; n++) {
-    if (targets[n] == kIgnoreIndex) continue;
+  // OpenMP natively, core's parallel-for hook in wasm (parallel.h): the softmax over the
+  // vocabulary is the largest piece of a small model's step outside the GEMMs
+  parallel_loop(N, N * V > (1 << 16), [&](int64_t n) {
+    if (targets[n] == kIgnoreIndex) return;
     Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> l(logits + n * V, V);
     Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> p(probs + n * V, V);
     const T mx = l.maxCoeff();
@@ -263,7 +265,7 @@ void cross_entropy_forward(T* loss, T* probs, const T* logits, const int32_t* ta
     const T s = p.sum();
     p *= T(1) / s;
     row_loss[size_t(n)] = double(std::log(s) + mx - l[targets[n]]);
-  }
+  });
   double total = 0;
   int64_t cnt = 0;
   for (int64_t n = 0; n < N; n++)
@@ -277,14 +279,13 @@ void cross_entropy_backward(const T* dloss, const T* probs, const int32_t* targe
                             int64_t count) {
   if (count == 0) return;
   const T scale = dloss[0] / T(count);
-  LLM_OMP_FOR_IF(N * V > (1 << 16))
-  for (int64_t n = 0; n < N; n++) {
-    if (targets[n] == kIgnoreIndex) continue;
+  parallel_loop(N, N * V > (1 << 16), [&](int64_t n) {
+    if (targets[n] == kIgnoreIndex) return;
     const T* p = probs + n * V;
     T* d = dlogits + n * V;
     for (int64_t j = 0; j < V; j++) d[j] += scale * p[j];
     d[targets[n]] -= scale;
-  }
+  });
 }
 template <class T>
 TensorT<T> cross_entropy(Graph<T>& g, const TensorT<T>& logits, const int32_t* targets) {

@@ -2,6 +2,7 @@
 // char spans, specials typed inside a message staying plain text, and validation errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "core/infer/chat_template.h"
@@ -134,6 +135,57 @@ TEST(ChatTemplate, SpecialsAreLookedUpAndRequired) {
     EXPECT_NE(std::string(e.what()).find("<|im_end|>"), std::string::npos) << e.what();
     EXPECT_EQ(std::string(e.what()).find("<|endoftext|>"), std::string::npos) << e.what();
   }
+}
+
+TEST(ChatTemplate, FormatIsChatMlWhenTheSpecialsExist) {
+  const ChatFormat f = chat_format(tok());
+  EXPECT_TRUE(f.chatml);
+  EXPECT_EQ(f.stop_ids, chat_specials(tok()).stop_ids());
+  EXPECT_TRUE(f.stop_strings.empty());
+  EXPECT_EQ(f.doc_start, chat_specials(tok()).endoftext);
+  EXPECT_EQ(encode_chat_prompt(tok(), f, conversation()), encode_chat(tok(), conversation(), true).ids);
+}
+
+TEST(ChatTemplate, PlainTemplateRendering) {
+  EXPECT_EQ(render_plain_chat({{"user", "Hi"}}, true), "User: Hi\n\nAssistant:");
+  EXPECT_EQ(render_plain_chat({{"system", "S"}, {"user", "Hi"}, {"assistant", "Yo"}}, false),
+            "System: S\n\nUser: Hi\n\nAssistant: Yo\n\n");
+  EXPECT_THROW(render_plain_chat({{"tool", "x"}}, true), std::invalid_argument);
+}
+
+// a model imported from llama2.c: Llama's <unk> <s> </s> specials, no ChatML
+TEST(ChatTemplate, PlainFallbackForLlamaStyleVocabulary) {
+  BpeTrainOptions opt;
+  opt.vocab_size = 300;
+  opt.specials = {"<unk>", "<s>", "</s>"};
+  const BpeTokenizer t = BpeTokenizer::train("User: hello there. Assistant: once upon a time <s> ok", opt);
+  const ChatFormat f = chat_format(t);
+  ASSERT_FALSE(f.chatml);
+  EXPECT_EQ(t.decode({f.bos}), "<s>");
+  EXPECT_EQ(f.doc_start, f.bos);
+  ASSERT_EQ(f.stop_ids.size(), 2u);  // </s>, and <s> (the model starting the next story)
+  EXPECT_EQ(t.decode({f.stop_ids[0]}), "</s>");
+  EXPECT_EQ(t.decode({f.stop_ids[1]}), "<s>");
+  EXPECT_EQ(f.stop_strings, std::vector<std::string>{"\nUser:"});
+  const std::vector<ChatMessage> msgs = {{"user", "hello <s> there"}};
+  const std::vector<int32_t> ids = encode_chat_prompt(t, f, msgs);
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(ids[0], f.bos);
+  // a "<s>" typed in a message stays text: BOS appears once
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), f.bos), 1);
+  EXPECT_EQ(t.decode(ids), "<s>User: hello <s> there\n\nAssistant:");
+}
+
+TEST(ChatTemplate, PlainFallbackWithOnlyEndOfText) {
+  BpeTrainOptions opt;
+  opt.vocab_size = 260;
+  opt.specials = {"<|endoftext|>"};
+  const BpeTokenizer bare = BpeTokenizer::train("aaa bbb aaa bbb", opt);
+  const ChatFormat f = chat_format(bare);
+  ASSERT_FALSE(f.chatml);
+  EXPECT_EQ(bare.decode({f.bos}), "<|endoftext|>");
+  EXPECT_EQ(f.stop_ids, std::vector<int32_t>{f.bos});
+  EXPECT_EQ(bare.decode(encode_chat_prompt(bare, f, {{"user", "aaa"}})), "<|endoftext|>User: aaa\n\nAssistant:");
 }
 
 }  // namespace

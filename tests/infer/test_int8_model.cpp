@@ -124,3 +124,34 @@ TEST(Int8Model, TiedHeadGeluAndTheEngineRunQuantized) {
   KVCache cache(c);
   EXPECT_EQ(got, greedy_decode(*q, cache, prompt, 12));
 }
+
+#include "core/eval/loglik.h"
+
+namespace {
+
+// window_row_losses (llm eval ppl --quantize): fp32 equals the training forward's losses, int8
+// stays close, ignored targets are skipped
+TEST(Int8Model, WindowRowLossesMatchTheTrainingForward) {
+  const ModelConfig c = int8_cfg();
+  auto m = random_model(c, 23, 0.1);
+  const int B = 3, T = 12;
+  std::vector<int32_t> x(size_t(B) * T), y(x.size());
+  for (size_t i = 0; i < x.size(); i++) x[i] = int32_t((i * 37 + 5) % size_t(c.vocab_size));
+  for (size_t i = 0; i < y.size(); i++) y[i] = int32_t((i * 11 + 3) % size_t(c.vocab_size));
+  y[2] = -100;
+  const std::vector<double> ref = batch_row_losses(*m, x.data(), y.data(), B, T);
+  const std::vector<double> f32 = window_row_losses(InferModel(*m), x.data(), y.data(), B, T);
+  InferOptions q;
+  q.quantize_int8 = true;
+  const std::vector<double> i8 = window_row_losses(InferModel(*m, q), x.data(), y.data(), B, T);
+  ASSERT_EQ(f32.size(), size_t(B));
+  for (int b = 0; b < B; b++) {
+    EXPECT_NEAR(f32[size_t(b)], ref[size_t(b)], 1e-4 * ref[size_t(b)]) << b;
+    EXPECT_NEAR(i8[size_t(b)], ref[size_t(b)], 0.02 * ref[size_t(b)]) << b;
+    EXPECT_NE(i8[size_t(b)], f32[size_t(b)]) << "int8 weights must change something";
+  }
+  y[0] = c.vocab_size;
+  EXPECT_THROW(window_row_losses(InferModel(*m), x.data(), y.data(), B, T), std::runtime_error);
+}
+
+}  // namespace

@@ -5,6 +5,10 @@
 // sequential ones, a client that disconnects mid-stream (its KV blocks come back), and shutdown.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -559,6 +563,39 @@ TEST(Serve, ClientDisconnectMidStreamFreesBlocks) {
   EXPECT_LT(secs, 1.5) << "the request was not aborted early";
   EXPECT_LT(metric(s, "llm_engine_tokens_generated_total"), 80);
   // and the server goes on
+  EXPECT_EQ(post_ok(s, "/v1/completions", completion("hi", 3))["usage"]["completion_tokens"], 3);
+}
+
+TEST(Serve, ClientDisconnectNonStreamingAbortsTheRequest) {
+  ServeOptions o = default_options();
+  o.step_delay_ms = 20;  // 80 tokens take >= 1.6 s
+  Running s(o);
+  // a raw socket: send the request, wait until it generates, hang up without reading
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(uint16_t(s.port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string body = completion("Once upon a time", 80).dump();
+  const std::string req = "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ASSERT_EQ(::send(fd, req.data(), req.size(), 0), ssize_t(req.size()));
+  double blocks = 0;
+  for (int t = 0; t < 100 && blocks <= 0; t++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    blocks = metric(s, "llm_kv_blocks_in_use");
+  }
+  EXPECT_GT(blocks, 0) << "the request never started";
+  const auto t0 = std::chrono::steady_clock::now();
+  ::close(fd);
+  EXPECT_TRUE(wait_metric(s, "llm_client_aborts_total", 1, 1000));
+  EXPECT_TRUE(wait_metric(s, "llm_kv_blocks_in_use", 0, 1000));
+  EXPECT_EQ(metric(s, "llm_requests_in_flight"), 0);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.0);
+  EXPECT_LT(metric(s, "llm_engine_tokens_generated_total"), 80) << "ran to max_tokens";
+  // a client that stays gets its full answer
   EXPECT_EQ(post_ok(s, "/v1/completions", completion("hi", 3))["usage"]["completion_tokens"], 3);
 }
 

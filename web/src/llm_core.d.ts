@@ -1,6 +1,7 @@
-// Types of the Embind module built from wasm/bindings.cpp (CMake writes it to
+// Types of the Embind module built from wasm/*.cpp (CMake writes it to
 // web/generated/llm_core.{mjs,wasm}; the `@llm-core` alias in vite.config.ts points there).
 // Embind objects live on the wasm heap: call delete() when done with them.
+// Every function throws a JS Error with the core's message on bad input.
 
 declare module '@llm-core/llm_core.mjs' {
   export interface EmbindObject {
@@ -27,12 +28,95 @@ declare module '@llm-core/llm_core.mjs' {
     sample(prompt: string, maxNewTokens: number, temperature: number, seed: number): string;
   }
 
+  /** wasm/tokenizer_bindings.cpp: any tokenizer of core/tokenizer. */
+  export interface Tokenizer extends EmbindObject {
+    type(): 'bpe' | 'wordpiece' | 'unigram';
+    vocabSize(): number;
+    encode(text: string): Int32Array;
+    /** JSON {ids: number[], pieces: string[], spans: [begin, end][] (UTF-8 byte offsets)} */
+    encodeJson(text: string): string;
+    decode(ids: ArrayLike<number>): string;
+    idToToken(id: number): string;
+    /** Hugging Face tokenizer.json */
+    toJson(): string;
+  }
+
+  /** The teaching BPE (core/tokenizer/bpe_teaching.h), one merge per step(). */
+  export interface BpeTeacher extends EmbindObject {
+    /** JSON {left, right, id, count, leftText, rightText, text}, or '' when no pair is left. */
+    step(): string;
+    mergeCount(): number;
+    /** JSON [{count, pieces: string[], ids: number[]}] of the most frequent words. */
+    wordsJson(limit: number): string;
+    distinctWords(): number;
+  }
+
+  /** wasm/model_bindings.cpp: a standalone model for the Model lab (not the session model). */
+  export interface Model extends EmbindObject {
+    paramCount(): number;
+    configJson(): string;
+    /** JSON MemoryInfo (see core/protocol.ts) for a batch B x T. */
+    memoryJson(B: number, T: number): string;
+    /** JSON AttentionMaps for the token ids. */
+    attentionJson(ids: ArrayLike<number>): string;
+  }
+
+  /** wasm/infer_bindings.cpp: one streamed answer from the session model. */
+  export interface Generator extends EmbindObject {
+    /** One engine step; returns the newly decoded text (possibly ''). */
+    next(): string;
+    done(): boolean;
+    tokens(): number;
+    promptTokens(): number;
+    finishReason(): string;
+    lastToken(): number;
+  }
+
   export interface LlmCore {
     version(): string;
     /** optionsJson: see ModelOptions in src/core/protocol.ts; unknown keys throw. */
     CharTrainer: new (text: string, optionsJson: string, seed: number) => CharTrainer;
     /** Runs a PyTorch reference fixture; returns JSON {logits, loss, grads, worst} (relative errors). */
     runFixture(configJson: string, safetensorsBytes: Uint8Array): string;
+
+    // ---- tokenizers ----
+    trainTokenizer(type: string, text: string, vocabSize: number): Tokenizer;
+    tokenizerFromJson(json: string): Tokenizer;
+    /** Makes tok the session tokenizer (used by training, generation, checkpoints). */
+    setSessionTokenizer(tok: Tokenizer): void;
+    /** A handle on the session tokenizer, or null. */
+    sessionTokenizer(): Tokenizer | null;
+    BpeTeacher: new (text: string) => BpeTeacher;
+
+    // ---- models ----
+    Model: new (configJson: string, seed: number) => Model;
+    /** Attention maps of the session model on `text` (first 64 tokens), with ids and pieces. */
+    sessionAttentionJson(text: string): string;
+    sessionMemoryJson(B: number, T: number): string;
+
+    // ---- session and pretraining (wasm/train_bindings.cpp) ----
+    /** JSON SessionInfo (core/protocol.ts). */
+    sessionInfoJson(): string;
+    /** A train config (configs/pretrain keys, "model" an object) -> a fresh session model; returns SessionInfo JSON. */
+    buildModel(trainConfigJson: string): string;
+    /** Packs text (documents at blank lines) with the session tokenizer; returns SessionInfo JSON. */
+    setTrainText(text: string, valFraction: number, seed: number): string;
+    /** One optimizer step; JSON StepInfo. */
+    trainStep(telemetry: boolean): string;
+    /** Mean validation loss (NaN without a validation split). */
+    evalLoss(batches: number): number;
+    /** The built-in story corpus: n stories, blank-line separated. */
+    generateStories(n: number, seed: number): string;
+    trainConfigJson(): string;
+
+    // ---- inference ----
+    Generator: new (prompt: string, samplingJson: string) => Generator;
+    chatPrompt(messagesJson: string): string;
+
+    // ---- checkpoints ----
+    saveCheckpoint(): { 'model.safetensors': Uint8Array; 'config.json': string; 'tokenizer.json': string };
+    /** Returns JSON {params, config, tokenizer}. */
+    loadCheckpoint(safetensors: Uint8Array, configJson: string, tokenizerJson: string): string;
   }
 
   export interface LlmCoreOptions {

@@ -2,7 +2,7 @@
 // (#/<lesson>) so the built folder works on any static host without rewrites.
 import './style.css';
 import { CoreClient } from './core/client';
-import { t } from './i18n';
+import { lang, setLang, t } from './i18n';
 import { LESSONS } from './lessons';
 import type { AppContext, Lesson } from './lessons/lesson';
 import { h } from './ui/dom';
@@ -16,6 +16,9 @@ for (const lesson of LESSONS) {
   links.set(lesson.id, a);
   nav.append(a);
 }
+const langButton = h('button', { type: 'button', class: 'lang', lang: lang === 'zh' ? 'en' : 'zh', id: 'lang-switch' }, t('lang.switch'));
+langButton.addEventListener('click', () => setLang(lang === 'zh' ? 'en' : 'zh'));
+document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
 const main = h('main', { id: 'main', tabindex: -1 });
 const coreStatus = h('span', {}, t('footer.loading'));
 const app = document.getElementById('app')!;
@@ -25,19 +28,23 @@ app.append(
     { class: 'top' },
     h('div', { class: 'brand' }, h('h1', {}, t('app.title')), h('p', { class: 'tagline' }, t('app.tagline'))),
     nav,
+    langButton,
   ),
   main,
   h('footer', { class: 'bottom' }, coreStatus),
 );
 
-ctx.core.subscribe((m) => {
-  if (m.type === 'ready') {
+const showStatus = () => {
+  const m = ctx.core.ready;
+  if (m) {
     const iso = m.crossOriginIsolated ? t('footer.isolated') : t('footer.notIsolated');
     coreStatus.textContent = `${t('footer.core')} ${m.version} · ${iso}`;
-  } else if (m.type === 'error' && !ctx.core.ready) {
-    coreStatus.textContent = m.message;
+  } else if (ctx.core.loadError) {
+    coreStatus.textContent = ctx.core.loadError;
   }
-});
+};
+ctx.core.onStatus(showStatus);
+showStatus();
 
 let unmount: (() => void) | null = null;
 let current: Lesson | null = null;

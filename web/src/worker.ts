@@ -1,22 +1,19 @@
-// Module worker: loads the wasm core and runs the training loop off the main thread.
-// The loop works in time slices (~50 ms) and yields between them so a 'stop' message
-// is handled within one slice; every step is posted as {step, loss, tokensPerSec}.
+// Module worker: loads the wasm core and runs every request of the page (protocol.ts) off the main
+// thread. Handlers come from web/src/lessons/*/worker_handlers.ts (registered at import, see
+// core/worker_registry.ts). Several requests may be in flight: each runs in time slices and
+// yields between them, so a stop (or a quick request from another lesson) is handled within a slice.
 import createLlmCore from '@llm-core/llm_core.mjs';
-import type { CharTrainer, LlmCore } from '@llm-core/llm_core.mjs';
+import type { LlmCore } from '@llm-core/llm_core.mjs';
 import wasmUrl from '@llm-core/llm_core.wasm?url';
-import type { FromWorker, SampleRequest, ToWorker, TrainRequest } from './core/protocol';
+import type { FromWorker, ToWorker } from './core/protocol';
+import { SLICE_MS, handlerFor, sessionInfo, type HandlerContext } from './core/worker_registry';
 
-const SLICE_MS = 50;
+// every lesson's worker side, registered as a side effect of the import
+import.meta.glob('./lessons/*/worker_handlers.ts', { eager: true });
 
 // `self` is typed as Window under the DOM lib; a dedicated worker scope has the same postMessage shape as Worker.
 const scope = self as unknown as Worker;
 const post = (msg: FromWorker) => scope.postMessage(msg);
-
-let core: LlmCore | null = null;
-let trainer: CharTrainer | null = null;
-let running = false;
-let stopRequested = false;
-let lastStep = 0;
 
 // Emscripten throws a C++ exception into JS as a bare number (a pointer) unless the
 // binding converts it to an Error; say so instead of printing the number alone.
@@ -37,84 +34,62 @@ function yieldToEvents(): Promise<void> {
   });
 }
 
-function sample(req: { prompt: string; maxNewTokens: number; temperature: number; seed: number }): string {
-  if (!trainer) throw new Error('no model yet: train one first');
-  return trainer.sample(req.prompt, req.maxNewTokens, req.temperature, req.seed);
-}
+let core: LlmCore | null = null;
+const pending: ToWorker[] = [];  // requests that arrived before the core loaded
+const stopFlags = new Map<number, boolean>();  // running request id -> stop requested
 
-async function train(req: TrainRequest): Promise<void> {
+async function runRequest(id: number, type: string, payload: unknown): Promise<void> {
+  const handler = handlerFor(type);
+  if (!handler) throw new Error(`unknown request type '${type}'`);
   if (!core) throw new Error('the wasm core is not loaded');
-  running = true;
-  stopRequested = false;
-  lastStep = 0;
-  try {
-    trainer?.delete();
-    trainer = null;
-    trainer = new core.CharTrainer(req.text, JSON.stringify(req.model), req.seed);
-    let config: Record<string, unknown> = {};
-    try {
-      config = JSON.parse(trainer.configJson()) as Record<string, unknown>;
-    } catch {
-      /* configJson is informative only */
-    }
-    post({ type: 'built', paramCount: trainer.paramCount(), vocabSize: trainer.vocabSize(), config });
-    const tokens = trainer.tokensPerStep();
-    let tokensPerSec = 0;
-
-    while (lastStep < req.steps && !stopRequested) {
-      const sliceStart = performance.now();
-      do {
+  const m = core;
+  stopFlags.set(id, false);
+  const ctx: HandlerContext = {
+    core: m,
+    progress: (data) => post({ kind: 'progress', id, data }),
+    get stopped() {
+      return stopFlags.get(id) === true;
+    },
+    yield: yieldToEvents,
+    async slices(step) {
+      for (;;) {
         const t0 = performance.now();
-        const loss = trainer.step();
-        const dt = (performance.now() - t0) / 1000;
-        lastStep += 1;
-        if (!Number.isFinite(loss)) {
-          throw new Error(`the loss became ${loss} at step ${lastStep}: try a lower learning rate`);
-        }
-        // Exponential moving average: steady readout, still follows real changes.
-        const rate = tokens / Math.max(dt, 1e-6);
-        tokensPerSec = tokensPerSec === 0 ? rate : 0.9 * tokensPerSec + 0.1 * rate;
-        post({ type: 'step', step: lastStep, loss, tokensPerSec, lr: trainer.lastLr(), gradNorm: trainer.lastGradNorm() });
-        if (req.sampleEvery > 0 && lastStep % req.sampleEvery === 0 && lastStep < req.steps) {
-          post({ type: 'sample', step: lastStep, prompt: req.prompt, text: sample({ ...req, maxNewTokens: req.sampleChars }) });
-        }
-      } while (lastStep < req.steps && !stopRequested && performance.now() - sliceStart < SLICE_MS);
-      await yieldToEvents();
-    }
-    post({ type: 'sample', step: lastStep, prompt: req.prompt, text: sample({ ...req, maxNewTokens: req.sampleChars }) });
-    post({ type: 'done', step: lastStep, stopped: stopRequested });
+        do {
+          if (!step()) return false;
+        } while (performance.now() - t0 < SLICE_MS);
+        await yieldToEvents();
+        if (stopFlags.get(id)) return true;
+      }
+    },
+    sessionChanged: () => post({ kind: 'session', info: sessionInfo(m) }),
+  };
+  try {
+    const data = await handler(payload as never, ctx as never);
+    post({ kind: 'result', id, data });
   } finally {
-    running = false;
+    stopFlags.delete(id);
   }
 }
 
-function onSample(req: SampleRequest): void {
-  post({ type: 'sample', step: lastStep, prompt: req.prompt, text: sample(req) });
-}
-
-async function handle(msg: ToWorker): Promise<void> {
-  switch (msg.type) {
-    case 'start':
-      if (running) throw new Error('training is already running');
-      await train(msg);
-      break;
-    case 'stop':
-      stopRequested = true;
-      break;
-    case 'sample':
-      if (running) throw new Error('wait for training to finish before sampling');
-      onSample(msg);
-      break;
+function onMessage(msg: ToWorker): void {
+  if (msg.kind === 'stop') {
+    if (msg.id === undefined) for (const k of stopFlags.keys()) stopFlags.set(k, true);
+    else if (stopFlags.has(msg.id)) stopFlags.set(msg.id, true);
+    return;
   }
+  if (!core) {
+    pending.push(msg);
+    return;
+  }
+  runRequest(msg.id, msg.type, msg.payload).catch((err: unknown) => post({ kind: 'error', id: msg.id, message: describe(err) }));
 }
 
-self.addEventListener('message', (e: MessageEvent<ToWorker>) => {
-  handle(e.data).catch((err: unknown) => post({ type: 'error', message: describe(err) }));
-});
+self.addEventListener('message', (e: MessageEvent<ToWorker>) => onMessage(e.data));
 
 createLlmCore({ locateFile: (p) => (p.endsWith('.wasm') ? wasmUrl : p) })
   .then((m) => {
     core = m;
-    post({ type: 'ready', version: m.version(), crossOriginIsolated: self.crossOriginIsolated === true });
+    post({ kind: 'ready', version: m.version(), crossOriginIsolated: self.crossOriginIsolated === true });
+    for (const msg of pending.splice(0)) onMessage(msg);
   })
-  .catch((err: unknown) => post({ type: 'error', message: `could not load the wasm core: ${describe(err)}` }));
+  .catch((err: unknown) => post({ kind: 'error', id: null, message: `could not load the wasm core: ${describe(err)}` }));

@@ -1,14 +1,34 @@
 // The page's handle on the worker that runs the wasm core. One client (one worker, one
 // model) is shared by every lesson, so a model trained in one lesson can be used in the next.
-import type { FromWorker, ToWorker } from './protocol';
+//
+//   const run = ctx.core.request('tok.train', {...}, (p) => draw(p));
+//   const result = await run.result;   // rejects with an Error carrying the core's message
+//   run.stop();                        // the handler ends within one time slice
+import type { FromWorker, Payload, Progress, RequestType, Result, SessionInfo, ToWorker } from './protocol';
 
-export type Listener = (msg: FromWorker) => void;
+export interface Running<K extends RequestType> {
+  id: number;
+  result: Promise<Result<K>>;
+  stop(): void;
+}
+
+interface Pending {
+  onProgress?: (data: unknown) => void;
+  resolve: (data: unknown) => void;
+  reject: (err: Error) => void;
+}
 
 export class CoreClient {
   private readonly worker: Worker;
-  private readonly listeners = new Set<Listener>();
-  private readyMsg: Extract<FromWorker, { type: 'ready' }> | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private readonly readyWaiters: Array<() => void> = [];
+  private readonly sessionListeners = new Set<(info: SessionInfo) => void>();
+  private readonly statusListeners = new Set<() => void>();
+  private nextId = 1;
+  private readyMsg: Extract<FromWorker, { kind: 'ready' }> | null = null;
   private failure: string | null = null;
+  /** The latest session info the worker announced (null before the first change). */
+  session: SessionInfo | null = null;
 
   constructor() {
     this.worker = new Worker(new URL('../worker.ts', import.meta.url), { type: 'module', name: 'llm-core' });
@@ -16,7 +36,7 @@ export class CoreClient {
     // A worker that fails to load (bad URL, syntax error) reports here, not through messages.
     this.worker.addEventListener('error', (e: ErrorEvent) => {
       e.preventDefault();
-      this.dispatch({ type: 'error', message: `the worker failed: ${e.message || 'could not load worker script'}` });
+      this.dispatch({ kind: 'error', id: null, message: `the worker failed: ${e.message || 'could not load worker script'}` });
     });
   }
 
@@ -30,20 +50,76 @@ export class CoreClient {
     return this.failure;
   }
 
-  send(msg: ToWorker): void {
+  /** Resolves when the core has loaded (rejects if it cannot). */
+  whenReady(): Promise<void> {
+    if (this.readyMsg) return Promise.resolve();
+    if (this.failure) return Promise.reject(new Error(this.failure));
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** Sends a request; progress messages go to onProgress, the answer to .result. */
+  request<K extends RequestType>(type: K, payload: Payload<K>, onProgress?: (p: Progress<K>) => void): Running<K> {
+    const id = this.nextId++;
+    const result = new Promise<Result<K>>((resolve, reject) => {
+      this.pending.set(id, { onProgress: onProgress as ((d: unknown) => void) | undefined, resolve: resolve as (d: unknown) => void, reject });
+    });
+    this.send({ kind: 'req', id, type, payload });
+    return { id, result, stop: () => this.send({ kind: 'stop', id }) };
+  }
+
+  /** Stops every running request. */
+  stopAll(): void {
+    this.send({ kind: 'stop' });
+  }
+
+  /** Called whenever the worker's tokenizer or model changes; returns the unsubscribe function. */
+  onSession(fn: (info: SessionInfo) => void): () => void {
+    this.sessionListeners.add(fn);
+    return () => this.sessionListeners.delete(fn);
+  }
+
+  /** Called when the core loads or fails to load. */
+  onStatus(fn: () => void): () => void {
+    this.statusListeners.add(fn);
+    return () => this.statusListeners.delete(fn);
+  }
+
+  private send(msg: ToWorker): void {
     this.worker.postMessage(msg);
   }
 
-  /** Calls fn for every message from the worker; returns the unsubscribe function. */
-  subscribe(fn: Listener): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-
   private dispatch(msg: FromWorker): void {
-    if (msg.type === 'ready') this.readyMsg = msg;
-    if (msg.type === 'error' && !this.readyMsg) this.failure = msg.message;
-    if (msg.type === 'error') console.error(`[llm core] ${msg.message}`);
-    for (const fn of this.listeners) fn(msg);
+    switch (msg.kind) {
+      case 'ready':
+        this.readyMsg = msg;
+        for (const w of this.readyWaiters.splice(0)) w();
+        for (const fn of this.statusListeners) fn();
+        break;
+      case 'progress':
+        this.pending.get(msg.id)?.onProgress?.(msg.data);
+        break;
+      case 'result': {
+        const p = this.pending.get(msg.id);
+        this.pending.delete(msg.id);
+        p?.resolve(msg.data);
+        break;
+      }
+      case 'error': {
+        if (msg.id === null) {
+          this.failure = msg.message;
+          console.error(`[llm core] ${msg.message}`);
+          for (const fn of this.statusListeners) fn();
+          break;
+        }
+        const p = this.pending.get(msg.id);
+        this.pending.delete(msg.id);
+        p?.reject(new Error(msg.message));
+        break;
+      }
+      case 'session':
+        this.session = msg.info;
+        for (const fn of this.sessionListeners) fn(msg.info);
+        break;
+    }
   }
 }

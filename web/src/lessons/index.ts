@@ -1,5 +1,8 @@
-// The lesson list, in tab order. A new lesson = a folder under lessons/ plus a line here.
+// The lesson list, in tab order: every web/src/lessons/<x>/page.ts exporting `lesson` is a tab,
+// sorted by its `order`. Adding a lesson edits no shared file.
 import type { Lesson } from './lesson';
-import { trainLesson } from './train/train';
 
-export const LESSONS: Lesson[] = [trainLesson];
+const pages = import.meta.glob<{ lesson: Lesson }>('./*/page.ts', { eager: true });
+export const LESSONS: Lesson[] = Object.values(pages)
+  .map((m) => m.lesson)
+  .sort((a, b) => a.order - b.order);

@@ -1,0 +1,30 @@
+// fp32 matrix-vector products for decoding (docs/kv_cache.md, "Decode speed").
+//
+// One decoded token multiplies every weight matrix by ONE activation row: y = W x with W (out, in)
+// row-major, the PyTorch nn.Linear layout. Each weight is used once per token, so the product is
+// bound by how fast W streams from memory; a general GEMM (which packs W into panels first) or a
+// GEMV that keeps one accumulator chain per row wastes that bandwidth. These kernels read several
+// weight rows per iteration against one activation load, keep several independent accumulators
+// in flight, and reduce them horizontally once at the end. Rows are split over OpenMP threads
+// when the matrix is large enough to pay for the fork (serial without OpenMP, e.g. in wasm).
+//
+// Three code paths picked at compile time: AVX2+FMA (native -march=native), wasm SIMD128
+// (em++ -msimd128) and plain scalar. gemv_f32_ref is the plain loop the tests hold them to.
+//
+// Determinism: the value of y[n, r] depends only on W row r and x row n, never on N, on how rows
+// are grouped into blocks or on the thread count. So a sequence decoded alone and the same
+// sequence decoded inside a batch of the paged engine get bit-identical logits.
+#pragma once
+#include <cstdint>
+
+namespace llm {
+
+// y (N, out) = x (N, in) . W^T with W (out, in); y is overwritten. Meant for small N (decode
+// steps, a few sequences batched): W is streamed from memory once, a block of its rows stays in
+// L1 while all N activation rows pass.
+void gemv_f32(const float* W, int64_t out, int64_t in, const float* x, int64_t N, float* y);
+
+// The plain reference: one float accumulator per output, columns in order.
+void gemv_f32_ref(const float* W, int64_t out, int64_t in, const float* x, int64_t N, float* y);
+
+}  // namespace llm

@@ -1,0 +1,299 @@
+// `llm bench serve`: generated tokens/s of the OpenAI server under 1, 4, 16 and 64 concurrent
+// streaming clients (JSON on stdout, docs/server.md "Benchmark").
+//
+// The server runs in-process on a free loopback port (or --url points at a running `llm serve`).
+// The load generator is one cpp-httplib client per stream, each on its own thread, all started
+// together. Every stream asks POST /v1/completions with stream: true, ignore_eos and the same
+// max_tokens, so every stream generates exactly --tokens tokens whatever the model says: the work
+// per stream is equal at every concurrency level. Prompts differ per stream (no prefix sharing
+// between them) and sampling is seeded, so a run is repeatable.
+//
+// Per level: aggregate tokens/s (all tokens / wall time from the first request to the last
+// [DONE]), per-stream tokens/s (tokens / that stream's wall time, median), time to first token
+// (p50, p95), and KV blocks wasted per sequence: while all streams of the level are running,
+// /metrics is sampled and (blocks in use * block size - tokens written in them) / block size /
+// running sequences is averaged — the internal fragmentation of the last, partial block.
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "core/data/gen_stories.h"
+#include "core/tokenizer/bpe.h"
+#include "core/util/strict_json.h"
+#include "native/args.h"
+#include "native/bench_util.h"
+#include "native/configs.h"
+#include "native/generate.h"
+#include "native/serve.h"
+#include "native/threads.h"
+
+namespace llm::cli {
+
+namespace {
+
+struct StreamResult {
+  double t_send = 0, t_first = 0, t_last = 0;  // seconds (bench clock)
+  int tokens = 0;                               // usage.completion_tokens
+  bool ok = false;
+  std::string error;
+};
+
+// One streaming completion; parses the SSE events as they arrive.
+StreamResult run_stream(const std::string& host, int port, const json& body) {
+  StreamResult r;
+  httplib::Client c(host, port);
+  c.set_read_timeout(600, 0);
+  c.set_connection_timeout(10, 0);
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/completions";
+  req.body = body.dump();
+  req.set_header("Content-Type", "application/json");
+  std::string buf;
+  bool done = false;
+  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    buf.append(data, n);
+    size_t end;
+    while ((end = buf.find("\n\n")) != std::string::npos) {
+      const std::string ev = buf.substr(0, end);
+      buf.erase(0, end + 2);
+      if (ev.rfind("data: ", 0) != 0) continue;  // keep-alive comment
+      const std::string payload = ev.substr(6);
+      if (payload == "[DONE]") {
+        done = true;
+        continue;
+      }
+      const json j = json::parse(payload, nullptr, false);
+      if (j.is_discarded()) continue;
+      if (j.contains("error")) r.error = j["error"].dump();
+      if (j.contains("usage") && j["usage"].is_object()) r.tokens = j["usage"].value("completion_tokens", 0);
+      if (j.contains("choices") && !j["choices"].empty()) {
+        const double t = now_s();
+        if (r.t_first == 0) r.t_first = t;
+        r.t_last = t;
+      }
+    }
+    return true;
+  };
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  r.t_send = now_s();
+  const bool sent = c.send(req, res, err);
+  if (!sent) r.error = "http error " + std::to_string(int(err));
+  else if (res.status != 200) r.error = "status " + std::to_string(res.status) + ": " + res.body;
+  if (r.t_last == 0) r.t_last = now_s();
+  r.ok = sent && res.status == 200 && done && r.error.empty();
+  return r;
+}
+
+// name -> value of the unlabelled lines of a Prometheus text page
+std::map<std::string, double> scrape(httplib::Client& c) {
+  std::map<std::string, double> m;
+  auto res = c.Get("/metrics");
+  if (!res || res->status != 200) return m;
+  std::istringstream in(res->body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#' || line.find('{') != std::string::npos) continue;
+    const size_t sp = line.find(' ');
+    if (sp != std::string::npos) m[line.substr(0, sp)] = std::atof(line.c_str() + sp + 1);
+  }
+  return m;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t i = size_t(std::min<double>(double(v.size() - 1), std::ceil(p * double(v.size())) - 1));
+  return v[i];
+}
+
+// A model and tokenizer for the in-process server when no --checkpoint is given: the named config
+// with random weights, its vocabulary cut to a byte-level BPE trained here on generated stories
+// (so every sampled id has text and every token reaches the client as an SSE chunk).
+LoadedModel synthetic_model(const std::string& config, int vocab, uint64_t seed, bool quantize) {
+  GenOptions go;
+  go.seed = seed;
+  const std::string text = stories_to_text(generate_stories(400, go));
+  BpeTrainOptions bo;
+  bo.vocab_size = vocab;
+  auto tok = std::make_shared<BpeTokenizer>(BpeTokenizer::train(text, bo));
+  ModelConfig mc = load_model_config(config);
+  mc.vocab_size = tok->vocab_size();
+  Transformer<float> t(mc);
+  t.init(seed);
+  InferOptions io;
+  io.quantize_int8 = quantize;
+  LoadedModel L;
+  L.model = std::make_shared<const InferModel>(t, io);
+  L.tok = tok;
+  L.dir = "(random " + config + ", vocab " + std::to_string(mc.vocab_size) + ")";
+  return L;
+}
+
+}  // namespace
+
+int cmd_bench_serve(int argc, char** argv) {
+  Args a(argc, argv,
+         {"checkpoint", "config", "vocab", "url", "concurrency", "tokens", "threads", "block-size", "num-blocks",
+          "max-batched-tokens", "seed"},
+         {"quantize"});
+  const std::vector<int> levels = parse_int_list(a.str("concurrency", "1,4,16,64"));
+  const int tokens = int(a.integer("tokens", 128));
+  const uint64_t seed = uint64_t(a.integer("seed", 1));
+  if (levels.empty() || tokens < 1) throw std::runtime_error("--concurrency needs levels >= 1 and --tokens >= 1");
+  for (int c : levels)
+    if (c < 1 || c > 1024) throw std::runtime_error("--concurrency levels must be in [1, 1024]");
+  const int max_c = *std::max_element(levels.begin(), levels.end());
+  set_threads(int(a.integer("threads", 2)));
+
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::unique_ptr<ApiServer> server;
+  std::thread server_thread;
+  json info;
+  if (a.has("url")) {
+    // http://host:port
+    std::string u = a.str("url");
+    if (u.rfind("http://", 0) == 0) u = u.substr(7);
+    while (!u.empty() && u.back() == '/') u.pop_back();
+    const size_t colon = u.rfind(':');
+    if (colon == std::string::npos) throw std::runtime_error("--url must look like http://HOST:PORT");
+    host = u.substr(0, colon);
+    port = std::stoi(u.substr(colon + 1));
+    info["url"] = a.str("url");
+  } else {
+    const LoadedModel L = a.has("checkpoint")
+                              ? load_for_inference(a.str("checkpoint"), a.flag("quantize"))
+                              : synthetic_model(a.str("config", "small"), int(a.integer("vocab", 1024)), seed,
+                                                a.flag("quantize"));
+    const ModelConfig& mc = L.model->cfg();
+    ServeOptions o;
+    o.host = host;
+    o.port = 0;
+    o.model_name = "bench";
+    o.engine.block_size = int(a.integer("block-size", 16));
+    o.engine.max_num_seqs = max_c;
+    o.engine.max_batched_tokens = int(a.integer("max-batched-tokens", 512));
+    // enough blocks for every stream of the largest level at its full length, plus one each
+    const int per_seq = (64 + tokens + o.engine.block_size - 1) / o.engine.block_size + 1;
+    o.engine.num_blocks = int(a.integer("num-blocks", int64_t(per_seq) * max_c));
+    o.http_threads = max_c + 8;
+    o.max_n = 1;
+    if (tokens + 32 > mc.max_seq_len)
+      throw std::runtime_error("--tokens " + std::to_string(tokens) + " leaves no room for a prompt in the context of " +
+                               std::to_string(mc.max_seq_len));
+    server = std::make_unique<ApiServer>(L.model, L.tok, o);
+    port = server->bind();
+    server_thread = std::thread([&] { server->run(); });
+    info = {{"model", L.dir},
+            {"config", mc.summary()},
+            {"precision", a.flag("quantize") ? "int8" : "fp32"},
+            {"threads", get_threads()},
+            {"block_size", o.engine.block_size},
+            {"num_blocks", o.engine.num_blocks},
+            {"max_num_seqs", o.engine.max_num_seqs}};
+  }
+  std::string model_name = "bench";
+  {
+    httplib::Client c(host, port);
+    auto res = c.Get("/v1/models");
+    if (!res || res->status != 200) throw std::runtime_error("no server answering GET /v1/models on " + host + ":" + std::to_string(port));
+    model_name = json::parse(res->body)["data"][0]["id"].get<std::string>();
+  }
+  auto body_for = [&](int level, int i, int n_tokens) {
+    return json{{"model", model_name},
+                {"prompt", "Story " + std::to_string(level) + "." + std::to_string(i) +
+                               ": Once upon a time, there was a little dog named Max."},
+                {"max_tokens", n_tokens},
+                {"temperature", 0.8},
+                {"seed", seed * 1000003 + uint64_t(level) * 1009 + uint64_t(i)},
+                {"ignore_eos", true},
+                {"stream", true},
+                {"stream_options", {{"include_usage", true}}}};
+  };
+  run_stream(host, port, body_for(0, 0, 4));  // warm up (threads, first-touch of the KV pool)
+
+  json rows = json::array();
+  double single = 0;
+  for (int level : levels) {
+    std::vector<StreamResult> res(static_cast<size_t>(level));
+    std::atomic<bool> running{true};
+    std::vector<double> waste;  // blocks wasted per running sequence, one value per full sample
+    double waste_any = -1;      // fallback when the level never had all its streams running at once
+    std::thread sampler([&] {
+      httplib::Client mc(host, port);
+      std::vector<double> partial;
+      while (running) {
+        std::map<std::string, double> m = scrape(mc);
+        const double run = m["llm_num_requests_running"], bs = m["llm_kv_block_size"];
+        if (run > 0 && bs > 0) {
+          const double w = (m["llm_kv_blocks_in_use"] * bs - m["llm_kv_tokens_in_blocks"]) / bs / run;
+          (run >= level ? waste : partial).push_back(w);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (!partial.empty()) waste_any = median_of(partial);
+    });
+    std::vector<std::thread> clients;
+    const double t0 = now_s();
+    // connects are spread 2 ms apart: cpp-httplib listens with a backlog of 5, and a burst of 64
+    // SYNs would overflow it (dropped SYNs are retried after 1 s, resets fail the stream)
+    for (int i = 0; i < level; i++) {
+      clients.emplace_back([&, i] { res[size_t(i)] = run_stream(host, port, body_for(level, i, tokens)); });
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    for (std::thread& t : clients) t.join();
+    const double wall = now_s() - t0;
+    running = false;
+    sampler.join();
+
+    int ok = 0, total = 0;
+    std::vector<double> ttft, per_stream;
+    std::string first_error;
+    for (const StreamResult& r : res) {
+      if (!r.ok) {
+        if (first_error.empty()) first_error = r.error.empty() ? "no [DONE]" : r.error;
+        continue;
+      }
+      ok++;
+      total += r.tokens;
+      ttft.push_back(r.t_first - r.t_send);
+      per_stream.push_back(r.tokens / std::max(1e-9, r.t_last - r.t_send));
+    }
+    const double agg = total / wall;
+    if (level == levels.front()) single = agg / level;  // per-stream baseline when the first level is 1
+    json row = {{"concurrency", level},
+                {"streams_ok", ok},
+                {"tokens_per_stream", tokens},
+                {"generated_tokens", total},
+                {"wall_s", wall},
+                {"aggregate_tokens_per_s", agg},
+                {"per_stream_tokens_per_s_median", median_of(per_stream)},
+                {"ttft_p50_ms", 1e3 * percentile(ttft, 0.5)},
+                {"ttft_p95_ms", 1e3 * percentile(ttft, 0.95)},
+                {"kv_blocks_wasted_per_seq", waste.empty() ? waste_any : median_of(waste)},
+                {"kv_waste_samples", int(waste.size())}};
+    if (levels.front() == 1 && single > 0) row["aggregate_vs_1_stream"] = agg / single;
+    if (!first_error.empty()) row["first_error"] = first_error;
+    rows.push_back(row);
+    std::cerr << row.dump() << "\n";
+  }
+  if (server) {
+    server->stop();
+    server_thread.join();
+  }
+  json out = {{"serve", rows}, {"setup", info}, {"tokens_per_stream", tokens}};
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace llm::cli

@@ -1,0 +1,108 @@
+// Pieces the SFT, DPO and Paged KV labs share: links to the theory page and the code, number
+// fields, a stats list, and the "base model" card (use the current model, or pretrain a tiny one).
+import type { AppContext } from '../lesson';
+import { h, formatCount } from '../../ui/dom';
+import { tr } from './strings';
+import type { BaseStatus } from './align_types';
+import './align.css';
+
+// The docs/ pages and sources live in the repository next to web/. A built page served from the
+// repository root (web/dist/) reaches them at ../../; VITE_SOURCE_BASE points elsewhere (e.g. the
+// repository's web view) when the page is hosted alone.
+const SOURCE_BASE: string = (import.meta.env.VITE_SOURCE_BASE as string | undefined) ?? '../../';
+
+export function sourceLinks(doc: string, code: string[]): HTMLElement {
+  const p = h('p', { class: 'source-links' }, `${tr('docs')}: `, h('a', { href: SOURCE_BASE + doc, target: '_blank', rel: 'noopener' }, doc));
+  p.append(` · ${tr('code')}: `);
+  code.forEach((c, i) => {
+    if (i > 0) p.append(', ');
+    p.append(h('a', { href: SOURCE_BASE + c, target: '_blank', rel: 'noopener' }, c));
+  });
+  return p;
+}
+
+export function numberField(label: string, id: string, attrs: Record<string, string | number>) {
+  const input = h('input', { id, name: id, type: 'number', inputmode: 'decimal', required: true, ...attrs });
+  return { input, field: h('div', { class: 'field' }, h('label', { for: id }, label), input) };
+}
+
+export function statList(items: Array<[string, string]>) {
+  const dds = new Map<string, HTMLElement>();
+  const dl = h('dl', { class: 'stats' });
+  for (const [key, label] of items) {
+    const dd = h('dd', { 'data-stat': key }, '–');
+    dds.set(key, dd);
+    dl.append(h('div', {}, h('dt', {}, label), dd));
+  }
+  return { dl, set: (key: string, v: string) => ((dds.get(key) as HTMLElement).textContent = v) };
+}
+
+/** The base-model card. onChange runs when the base becomes (or stops being) chat-ready. */
+export function baseCard(ctx: AppContext, idPrefix: string, onChange: (ready: boolean) => void) {
+  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite', id: `${idPrefix}-base-status` });
+  const button = h('button', { type: 'button', id: `${idPrefix}-base-button` }, tr('base.button'));
+  const progress = h('progress', { max: 1, value: 0, 'aria-label': tr('base.title'), hidden: true });
+  const card = h(
+    'section',
+    { class: 'card base-card', 'aria-labelledby': `${idPrefix}-base-title` },
+    h('h3', { id: `${idPrefix}-base-title` }, tr('base.title')),
+    status,
+    h('details', {}, h('summary', {}, '?'), h('p', { class: 'muted' }, tr('base.explain'))),
+    h('div', { class: 'row' }, button, progress),
+  );
+  let ready = false;
+  let running: { stop(): void } | null = null;
+
+  const show = (s: BaseStatus) => {
+    ready = s.chat_ready;
+    card.dataset.ready = String(ready);
+    status.classList.remove('error');
+    status.textContent = ready
+      ? `${tr('base.ready')}: ${formatCount(s.params ?? 0)} params, ${String((s.config as { dim?: number } | undefined)?.dim ?? '?')} wide, ` +
+        `${String((s.config as { n_layers?: number } | undefined)?.n_layers ?? '?')} layers.`
+      : tr('base.none');
+    onChange(ready);
+  };
+  const refresh = async () => {
+    try {
+      await ctx.core.whenReady();
+      show(await ctx.core.request('align.status', {}).result);
+    } catch (e) {
+      status.textContent = (e as Error).message;
+      status.classList.add('error');
+    }
+  };
+  button.addEventListener('click', async () => {
+    if (running) {
+      running.stop();
+      return;
+    }
+    const steps = 250;
+    progress.hidden = false;
+    progress.max = steps;
+    button.textContent = tr('stop');
+    button.classList.add('danger');
+    const run = ctx.core.request('align.base', { steps, seed: 1 }, (p) => {
+      progress.value = p.step;
+      status.textContent = `${tr('base.training')} ${p.step} / ${p.steps}, ${tr('loss')} ${p.loss.toFixed(3)}`;
+    });
+    running = run;
+    try {
+      const r = await run.result;
+      await refresh();
+      status.textContent = `${tr('base.done')}: ${formatCount(r.params)} params, ${r.vocab} tokens, ${tr('loss')} ${r.loss.toFixed(3)} (${r.steps} ${tr('steps')}).`;
+    } catch (e) {
+      status.textContent = (e as Error).message;
+      status.classList.add('error');
+    } finally {
+      running = null;
+      progress.hidden = true;
+      button.textContent = tr('base.button');
+      button.classList.remove('danger');
+      onChange(ready);  // the lab's start button waits for busy() to end
+    }
+  });
+  const unsub = ctx.core.onSession(() => void refresh());
+  void refresh();
+  return { card, isReady: () => ready, dispose: unsub, busy: () => running !== null };
+}
