@@ -2,9 +2,8 @@
 // thread. Handlers come from web/src/lessons/*/worker_handlers.ts (registered at import, see
 // core/worker_registry.ts). Several requests may be in flight: each runs in time slices and
 // yields between them, so a stop (or a quick request from another lesson) is handled within a slice.
-import createLlmCore from '@llm-core/llm_core.mjs';
 import type { LlmCore } from '@llm-core/llm_core.mjs';
-import wasmUrl from '@llm-core/llm_core.wasm?url';
+import { pickModule } from './core/pick_module';
 import type { FromWorker, ToWorker } from './core/protocol';
 import { SLICE_MS, handlerFor, sessionInfo, type HandlerContext } from './core/worker_registry';
 
@@ -86,8 +85,12 @@ function onMessage(msg: ToWorker): void {
 
 self.addEventListener('message', (e: MessageEvent<ToWorker>) => onMessage(e.data));
 
-createLlmCore({ locateFile: (p) => (p.endsWith('.wasm') ? wasmUrl : p) })
-  .then((m) => {
+// the pthreads build when the page is cross-origin isolated (2 threads: this machine class has 2
+// cores), else the single-thread build; both expose the same API
+pickModule()
+  .then(async (picked) => {
+    const m = await picked.factory(picked.options);
+    if (picked.threaded) m.setThreads(Math.min(2, m.maxThreads()));
     core = m;
     post({ kind: 'ready', version: m.version(), crossOriginIsolated: self.crossOriginIsolated === true });
     for (const msg of pending.splice(0)) onMessage(msg);
