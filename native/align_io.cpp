@@ -88,7 +88,9 @@ std::unique_ptr<LoraAdapters<float>> load_lora_dir(const std::string& dir, const
   return load_lora(model, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), fs::read_file(cfg), w);
 }
 
-std::string merge_lora_dir(Transformer<float>& model, const std::string& adapter_dir) {
+std::string merge_lora_dir(Transformer<float>& model, const std::string& adapter_path) {
+  // a run folder (runs/sft-lora) or its checkpoints/ folder names its best/latest step
+  const std::string adapter_dir = has_lora_adapter(adapter_path) ? adapter_path : resolve_checkpoint(adapter_path);
   auto a = load_lora_dir(adapter_dir, model);
   a->merge_into(model);
   std::string t;

@@ -18,10 +18,10 @@ namespace llm::cli {
 
 int cmd_chat(int argc, char** argv) {
   std::set<std::string> known = kSamplingFlags;
-  known.insert({"checkpoint", "system", "threads"});
+  known.insert({"checkpoint", "adapter", "system", "threads"});
   Args a(argc, argv, known, {"quantize"});
   set_threads(int(a.integer("threads", 2)));
-  const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"));
+  const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"), a.str("adapter"));
   SamplingParams sp = sampling_from_args(a);
   const ChatFormat fmt = chat_format(*L.tok);
   sp.stop_token_ids = fmt.stop_ids;

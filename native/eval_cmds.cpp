@@ -116,7 +116,7 @@ int cmd_eval(int argc, char** argv) {
                "llm eval: unknown task '%s'\n"
                "usage: llm eval ppl  --checkpoint DIR --data DIR|file.txt [--seq T] [--batch B] [--max-windows N] [--out F] [--quantize]\n"
                "       llm eval math|mcq|pref|all --checkpoint DIR [--data PATH] [--limit N] [--out results.json]\n"
-               "            [--n-gen N] [--format auto|chat|plain] [--max-new N] [--scorer auto|rm|dpo|logprob|mean]\n"
+               "            [--quantize] [--n-gen N] [--format auto|chat|plain] [--max-new N] [--scorer auto|rm|dpo|logprob|mean]\n"
                "            [--ref DIR] [--samples F.jsonl] [--shared DIR] (docs/evaluation.md)\n",
                task.c_str());
   return 2;

@@ -298,7 +298,7 @@ int cmd_eval_tasks(int argc, char** argv) {
   Args a(argc, argv,
          {"checkpoint", "adapter", "data", "shared", "limit", "n-gen", "seed", "format", "system", "max-new", "batch",
           "batch-tokens", "scorer", "ref", "beta", "ppl-data", "seq", "max-windows", "out", "samples", "threads"},
-         {"breakdown"});
+         {"breakdown", "quantize"});
   set_threads(int(a.integer("threads", 2)));
   if (!a.has("checkpoint")) throw std::runtime_error("--checkpoint DIR is required");
   if (task == "all" && a.has("data"))
@@ -307,6 +307,15 @@ int cmd_eval_tasks(int argc, char** argv) {
   c.ck = resolve_checkpoint(a.str("checkpoint"));
   c.model = std::make_unique<Transformer<float>>(load_model_dir(c.ck));
   if (a.has("adapter")) std::fprintf(stderr, "%s\n", merge_lora_dir(*c.model, a.str("adapter")).c_str());
+  if (a.flag("quantize")) {
+    // generation (math) runs the int8 InferModel itself; log-likelihood tasks (ppl, mcq, pref)
+    // score with the training forward on the same int8-rounded weights (docs/quantization.md)
+    InferOptions io;
+    io.quantize_int8 = true;
+    c.infer = std::make_shared<InferModel>(*c.model, io);
+    round_weights_to_int8(*c.model, io.quant_group);
+    std::fprintf(stderr, "int8: weights quantized (group %d); math generates with the int8 kernels\n", io.quant_group);
+  }
   if (!fs::exists(c.ck + "/tokenizer.json")) throw std::runtime_error(c.ck + ": no tokenizer.json beside the model");
   c.tok = load_tokenizer_json(fs::read_file(c.ck + "/tokenizer.json"));
   if (c.tok->vocab_size() > c.model->cfg.vocab_size)

@@ -8,13 +8,14 @@
 
 #include "core/infer/chat_template.h"
 #include "core/infer/text_stream.h"
+#include "native/align_io.h"
 #include "native/checkpoint_dir.h"
 #include "native/fs.h"
 #include "native/threads.h"
 
 namespace llm::cli {
 
-LoadedModel load_for_inference(const std::string& checkpoint, bool quantize) {
+LoadedModel load_for_inference(const std::string& checkpoint, bool quantize, const std::string& adapter) {
   if (checkpoint.empty()) throw std::runtime_error("--checkpoint is required (a run dir or a checkpoint folder)");
   LoadedModel L;
   L.dir = resolve_checkpoint(checkpoint);
@@ -22,7 +23,8 @@ LoadedModel load_for_inference(const std::string& checkpoint, bool quantize) {
   if (!fs::exists(tok_path))
     throw std::runtime_error(tok_path + ": missing (the checkpoint folder must hold the tokenizer it was trained with)");
   L.tok = std::shared_ptr<const Tokenizer>(load_tokenizer_json(fs::read_file(tok_path)).release());
-  const Transformer<float> m = load_model_dir(L.dir);
+  Transformer<float> m = load_model_dir(L.dir);
+  if (!adapter.empty()) std::fprintf(stderr, "%s\n", merge_lora_dir(m, adapter).c_str());
   if (L.tok->vocab_size() > m.cfg.vocab_size)
     throw std::runtime_error(tok_path + ": " + std::to_string(L.tok->vocab_size()) + " ids but the model in " + L.dir +
                              " has " + std::to_string(m.cfg.vocab_size) + " embedding rows");
@@ -101,11 +103,11 @@ GenerateResult generate_once(Engine& engine, const Tokenizer& tok, const std::ve
 
 int cmd_generate(int argc, char** argv) {
   std::set<std::string> known = kSamplingFlags;
-  known.insert({"checkpoint", "prompt", "threads"});
+  known.insert({"checkpoint", "adapter", "prompt", "threads"});
   Args a(argc, argv, known, {"quantize"});
   set_threads(int(a.integer("threads", 2)));
   if (!a.has("prompt")) throw std::runtime_error("--prompt is required");
-  const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"));
+  const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"), a.str("adapter"));
   SamplingParams sp = sampling_from_args(a);
   const ChatFormat cf = chat_format(*L.tok);
   // the document ends at <|endoftext|> (or a ChatML turn end when prompted with ChatML by hand;

@@ -19,8 +19,10 @@ struct LoadedModel {
   std::string dir;  // the resolved checkpoint folder
 };
 // checkpoint: a run dir, its checkpoints/ dir or a step dir (resolve_checkpoint); tokenizer.json
-// must sit beside config.json. quantize: int8 weights (InferOptions::quantize_int8).
-LoadedModel load_for_inference(const std::string& checkpoint, bool quantize);
+// must sit beside config.json. quantize: int8 weights (InferOptions::quantize_int8). adapter: a
+// LoRA adapter folder (adapter_model.safetensors + adapter_config.json, e.g. an `llm sft` LoRA
+// checkpoint) merged into the weights before they are (optionally) quantized; empty = none.
+LoadedModel load_for_inference(const std::string& checkpoint, bool quantize, const std::string& adapter = "");
 
 // Flags every generating command accepts (values are validated by SamplingParams::validate).
 inline const std::set<std::string> kSamplingFlags = {"max-tokens", "temperature", "top-k", "top-p", "min-p",

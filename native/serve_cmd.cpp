@@ -14,7 +14,7 @@ namespace llm::cli {
 
 int cmd_serve(int argc, char** argv) {
   Args a(argc, argv,
-         {"checkpoint", "host", "port", "api-key", "num-blocks", "block-size", "max-num-seqs", "max-batched-tokens",
+         {"checkpoint", "adapter", "host", "port", "api-key", "num-blocks", "block-size", "max-num-seqs", "max-batched-tokens",
           "model-name", "threads", "http-threads", "max-body-bytes", "shutdown-grace"},
          {"quantize", "no-prefix-sharing", "log-requests"});
   set_threads(int(a.integer("threads", 2)));
@@ -35,7 +35,7 @@ int cmd_serve(int argc, char** argv) {
   if (o.engine.num_blocks < 1 || o.engine.block_size < 1 || o.engine.max_num_seqs < 1 || o.http_threads < 1)
     throw std::runtime_error("--num-blocks, --block-size, --max-num-seqs and --http-threads must be >= 1");
 
-  const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"));
+  const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"), a.str("adapter"));
   o.model_name = a.str("model-name", "llm");
 
   // SIGINT/SIGTERM are blocked in every thread (the mask is inherited) and taken by one waiter

@@ -1,7 +1,7 @@
 // AlignConfig: one strict JSON config for every post-training stage (sft, rm, dpo, orpo, ppo,
 // grpo, gspo). Unknown keys are errors naming the key; the resolved config is printed at start and
-// saved inside every checkpoint. Fields a stage does not use are ignored by it (and say so in
-// docs/alignment.md); they stay in one struct so a pipeline can pass one file through all stages.
+// saved inside every checkpoint. Fields a stage does not use are ignored by it (each stage's docs page
+// lists the keys it reads); they stay in one struct so a pipeline can pass one file through all stages.
 #pragma once
 #include <cstdint>
 #include <string>

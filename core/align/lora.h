@@ -9,7 +9,7 @@
 // QLoRA: the base linears live in NF4 (nf4.h) instead of the model's params (Transformer built
 // with linear_weights = false) and are dequantized on the fly; LoRA sits on top unchanged.
 //
-// Files (PEFT layout, written by native/lora_io.cpp): adapter_model.safetensors with tensors
+// Files (PEFT layout, written by native/align_io.cpp): adapter_model.safetensors with tensors
 //   base_model.model.<layer>.lora_A.weight (r, in), base_model.model.<layer>.lora_B.weight (out, r)
 // and adapter_config.json ({"peft_type": "LORA", "r", "lora_alpha", "lora_dropout",
 // "target_modules", ...}), so `peft` can load them onto the HF export of the base model.

@@ -9,6 +9,7 @@
 //     positions 0..p of its own sequence read straight from the cache blocks (KVLayout);
 //   * the final norm and the LM head run only on the rows whose logits are wanted.
 #include "core/infer/infer_model.h"
+#include "core/infer/attend.h"
 #include "core/infer/gemv.h"
 
 #include <algorithm>
@@ -230,6 +231,25 @@ size_t decode_bytes_per_token(const InferModel& m) {
   return n;
 }
 
+void round_weights_to_int8(Transformer<float>& m, int quant_group) {
+  static const char* kQuantized[] = {"embed_tokens.weight", "q_proj.weight", "k_proj.weight", "v_proj.weight",
+                                     "o_proj.weight",       "gate_proj.weight", "up_proj.weight", "down_proj.weight",
+                                     "lm_head.weight"};
+  auto ends_with = [](const std::string& s, const char* t) {
+    const size_t n = std::strlen(t);
+    return s.size() >= n && s.compare(s.size() - n, n, t) == 0;
+  };
+  for (const ParamInfo& p : m.params.infos()) {
+    if (p.shape.ndim != 2) continue;
+    bool q = false;
+    for (const char* t : kQuantized) q = q || ends_with(p.name, t);
+    if (!q) continue;
+    const int64_t rows = p.shape.d[0], cols = p.shape.d[1];
+    float* w = m.params.values() + p.offset;  // (rows, cols) nn.Linear layout
+    dequantize_int8(quantize_int8(w, rows, cols, pick_group(quant_group, cols)), w);
+  }
+}
+
 // ---------------------------------------------------------------- kernels
 namespace {
 
@@ -430,7 +450,7 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       const int p = s.pos[n];
       const BatchSeq& b = seqs[s.seq[n]];
       float* sc = s.scores.data() + int64_t(thread_id()) * c.max_seq_len;  // (p + 1)
-      Eigen::Map<const Eigen::VectorXf> q(s.qkv.data() + n * qkvw + h * hd, hd);
+      const float* qp = s.qkv.data() + n * qkvw + h * hd;  // (hd)
       const float slope = alibi ? I.slopes[size_t(h)] : 0.f;
       const int bs = kv.block_size;
       const int nblk = p / bs + 1;
@@ -438,8 +458,7 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       for (int lb = 0; lb < nblk; lb++) {
         const float* kb = kv.base + int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kh * hd;
         const int j0 = lb * bs, jn = std::min(bs, p + 1 - j0);
-        for (int j = 0; j < jn; j++)
-          sc[j0 + j] = q.dot(Eigen::Map<const Eigen::VectorXf>(kb + int64_t(j) * kvw, hd)) * scale;
+        attn_scores(qp, kb, kvw, jn, int(hd), scale, sc + j0);  // attend.h
       }
       Eigen::Map<Eigen::ArrayXf> P(sc, p + 1);
       if (alibi)
@@ -453,11 +472,7 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
         const float* vb = kv.base + int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kv.v_offset +
                           kh * hd;
         const int j0 = lb * bs, jn = std::min(bs, p + 1 - j0);
-        for (int j = 0; j < jn; j++) {
-          const float w = sc[j0 + j];
-          const float* vr = vb + int64_t(j) * kvw;
-          for (int64_t i = 0; i < hd; i++) o[i] += w * vr[i];
-        }
+        attn_accum(sc + j0, vb, kvw, jn, int(hd), o);
       }
     }
     // x += att Wo^T   (a is free again: use it for the projection)

@@ -127,4 +127,10 @@ std::vector<double> window_row_losses(const InferModel& m, const int32_t* x, con
 // Weights read per decoded token (bytes): what bounds single-stream decode speed on a CPU.
 size_t decode_bytes_per_token(const InferModel& m);
 
+// Replaces, in place, every weight that InferModel(m, {quantize_int8 = true, quant_group}) would
+// hold in int8 (the token table, q/k/v/o, gate/up/down, lm_head) by its int8 round trip, with the
+// same groups. Tasks that score with the training forward (log-likelihood: MCQ, preferences,
+// perplexity windows) then see exactly the int8 model's weights (`llm eval ... --quantize`).
+void round_weights_to_int8(Transformer<float>& m, int quant_group);
+
 }  // namespace llm

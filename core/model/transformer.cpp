@@ -1,5 +1,6 @@
 #include "core/model/transformer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -149,15 +150,28 @@ TensorT<T> Transformer<T>::forward_hidden(Graph<T>& g, const int32_t* tokens, in
   Rng& r = rng ? *rng : fallback;
 
   TensorT<T> h = embedding(g, param("model.embed_tokens.weight"), tokens, N);  // (N, C)
-  if (cfg.pos == "learned") {
-    TensorT<T> P = param("model.embed_positions.weight");
-    P.shape = Shape{Tn, C};  // rows 0..T-1 of (max_seq_len, C)
-    h = add_bcast(g, h, P);
-  } else if (cfg.pos == "sinusoidal") {
-    TensorT<T> S;  // constant (T, C), no grad
-    S.data = sinus_.data();
-    S.shape = Shape{Tn, C};
-    h = add_bcast(g, h, S);
+  if (cfg.pos == "learned" || cfg.pos == "sinusoidal") {
+    TensorT<T> P;  // (max_seq_len, C): the learned table, or the constant sinusoid (no grad)
+    if (cfg.pos == "learned") {
+      P = param("model.embed_positions.weight");
+    } else {
+      P.data = sinus_.data();
+      P.shape = Shape{int64_t(cfg.max_seq_len), C};
+    }
+    if (doc_start) {
+      // packed documents: each one's positions restart at 0 (t - doc_start[t]), as when it is
+      // run alone; RoPE and ALiBi need nothing, their scores depend only on t - j
+      static_assert(sizeof(T) >= sizeof(int32_t), "position ids are stored in the graph's T arena");
+      int32_t* pid = reinterpret_cast<int32_t*>(g.scratch(size_t(N)));  // (N) lives as long as the graph
+      for (int64_t n = 0; n < N; n++) {
+        const int t = int(n % Tn);
+        pid[n] = t - std::min(t, std::max(0, int(doc_start[n])));
+      }
+      h = add(g, h, embedding(g, P, pid, N));
+    } else {
+      P.shape = Shape{Tn, C};  // rows 0..T-1
+      h = add_bcast(g, h, P);
+    }
   }
   h = dropout(g, h, pdrop, r);
   const T* slopes = cfg.pos == "alibi" ? slopes_.data() : nullptr;

@@ -46,7 +46,8 @@ class Transformer {
   void init(uint64_t seed);
 
   // tokens (B*T) -> logits (B*T, V). rng drives dropout when g.training. doc_start (B*T) or
-  // nullptr confines attention to each packed document (see attention()).
+  // nullptr confines attention to each packed document (see attention()) and, for learned or
+  // sinusoidal positions, restarts each document's positions at 0.
   TensorT<T> forward(Graph<T>& g, const int32_t* tokens, int B, int Tn, Rng* rng = nullptr,
                      const int32_t* doc_start = nullptr);
   // The same up to the final norm: (B*T, C) hidden states (reward / value heads read these).

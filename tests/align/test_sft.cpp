@@ -131,9 +131,14 @@ TEST(SftPacking, EvalBatchesCoverEveryExample) {
   EXPECT_EQ(got, want);
 }
 
-// A packed row's logits equal those of each example run alone: no attention across examples.
+// A packed row's logits equal those of each example run alone: no attention across examples,
+// and with absolute positions (learned, sinusoidal) each example's positions restart at 0.
 TEST(SftPacking, PackedRowScoresExactlyLikeSeparateExamples) {
-  Transformer<double> m(aligntest::tiny_cfg());
+  for (const char* pos : {"rope", "alibi", "learned", "sinusoidal"}) {
+  SCOPED_TRACE(pos);
+  ModelConfig c = aligntest::tiny_cfg();
+  c.pos = pos;
+  Transformer<double> m(c);
   aligntest::randomize(m, 3);
   SftBatcher bt(toy_data(), 8, true, 0, 7, false);
   const TokenBatch b = bt.next(2);
@@ -158,10 +163,15 @@ TEST(SftPacking, PackedRowScoresExactlyLikeSeparateExamples) {
   g2.grad_enabled = false;
   const TensorT<double> leaky = m.forward(g2, b.x.data(), b.B, b.T);
   EXPECT_GT(std::abs(leaky.data[size_t(5) * V] - packed.data[size_t(5) * V]), 1e-6);
+  }
 }
 
 TEST(SftLoss, MaskedPackedLossGradientMatchesFiniteDifferences) {
-  Transformer<double> m(aligntest::tiny_cfg());
+  for (const char* pos : {"rope", "learned"}) {  // learned: the restarted position rows get the gradient
+  SCOPED_TRACE(pos);
+  ModelConfig c = aligntest::tiny_cfg();
+  c.pos = pos;
+  Transformer<double> m(c);
   aligntest::randomize(m, 11);
   SftBatcher bt(toy_data(), 8, true, 0, 7, false);
   const TokenBatch b = bt.next(2);
@@ -179,6 +189,7 @@ TEST(SftLoss, MaskedPackedLossGradientMatchesFiniteDifferences) {
   Graph<double> g;
   const double l1 = cross_entropy(g, m.forward(g, b2.x.data(), b2.B, b2.T, nullptr, b2.doc_start.data()), b2.y.data()).data[0];
   EXPECT_NEAR(l0, l1, 1e-14);
+  }
 }
 
 }  // namespace

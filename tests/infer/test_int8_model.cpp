@@ -155,3 +155,25 @@ TEST(Int8Model, WindowRowLossesMatchTheTrainingForward) {
 }
 
 }  // namespace
+
+// `llm eval --quantize` scores log-likelihood tasks with the training forward on int8-rounded
+// weights: that model must be the int8 InferModel (same weights, same groups), up to float
+// summation order, and must differ from fp32 (else the rounding did nothing).
+TEST(Int8Model, RoundedTrainingWeightsEqualTheInt8InferModel) {
+  for (int group : {64, 0}) {
+    SCOPED_TRACE(group);
+    ModelConfig c = int8_cfg();
+    auto t = random_model(c, 21, 0.1);
+    std::vector<int32_t> toks = random_tokens(c.max_seq_len, c.vocab_size, 5);
+    InferOptions o;
+    o.quantize_int8 = true;
+    o.quant_group = group;
+    const std::vector<float> q = InferModel(*t, o).forward_full(toks);
+    const std::vector<float> fp = InferModel(*t).forward_full(toks);
+    round_weights_to_int8(*t, group);
+    // fp32 kernels on the rounded weights (the fp32 InferModel equals the training forward: test_kv_cache)
+    const std::vector<float> rounded = InferModel(*t).forward_full(toks);
+    EXPECT_LT(compare(rounded, q, c.vocab_size).max_rel, 1e-5);
+    EXPECT_GT(compare(fp, q, c.vocab_size).max_rel, 1e-3);
+  }
+}

@@ -2,7 +2,8 @@
 # `llm chat` and `llm generate` end to end with piped stdin, on a tiny checkpoint the CLI trains
 # in a few steps: answers stream to stdout and tokens/s to stderr, /clear forgets the history
 # (the same greedy question gets the same answer again), /quit stops reading, `generate` with the
-# ChatML prompt written by hand gives the chat's greedy answer, --quantize runs.
+# ChatML prompt written by hand gives the chat's greedy answer, --quantize runs, and a LoRA adapter
+# merged at load time (--adapter) equals the LoRA checkpoint.
 # usage: chat_cli_test.sh path/to/llm
 set -euo pipefail
 LLM="$1"
@@ -44,5 +45,23 @@ grep -q "tokens/s" "$W/g.err" || fail "generate prints no tokens/s"
 
 printf 'hello\n' | chat --quantize > /dev/null 2> "$W/q.err" || fail "chat --quantize: $(cat "$W/q.err")"
 grep -q "tokens/s" "$W/q.err" || fail "chat --quantize printed no tokens/s"
+# a LoRA adapter (llm sft, lora: true) loads on top of the base: --checkpoint BASE --adapter LORA
+# gives the greedy text of the LoRA checkpoint (whose model.safetensors holds the merged weights)
+cat > "$W/lora.json" <<JSON
+{"stage": "sft", "base": "$W/run", "out_dir": "$W/lora", "data": "generated", "n_train": 64, "n_eval": 4,
+ "batch_size": 2, "seq_len": 64, "max_steps": 3, "lr": 0.05, "warmup_steps": 1, "eval_every": 0, "log_every": 1,
+ "max_new_tokens": 8, "eval_base": false, "lora": true, "lora_rank": 4, "lora_alpha": 8,
+ "lora_targets": ["q_proj", "v_proj", "down_proj", "lm_head"], "seed": 1}
+JSON
+"$LLM" sft --config "$W/lora.json" --threads 1 > "$W/lora.log" 2>&1 || fail "sft lora: $(tail -5 "$W/lora.log")"
+gen() { "$LLM" generate --prompt "Once upon a time" --temperature 0 --max-tokens 16 --threads 1 "$@"; }
+gen --checkpoint "$W/lora" > "$W/l1.txt" 2> "$W/l1.err" || fail "generate lora: $(cat "$W/l1.err")"
+gen --checkpoint "$W/run" --adapter "$W/lora" > "$W/l2.txt" 2> "$W/l2.err" || fail "generate --adapter: $(cat "$W/l2.err")"
+grep -q "merged LoRA adapter" "$W/l2.err" || fail "--adapter did not say it merged: $(cat "$W/l2.err")"
+cmp -s "$W/l1.txt" "$W/l2.txt" || fail "base + adapter '$(cat "$W/l2.txt")' != lora checkpoint '$(cat "$W/l1.txt")'"
+printf 'hello\n' | chat --adapter "$W/lora" > /dev/null 2> "$W/ca.err" || fail "chat --adapter: $(cat "$W/ca.err")"
+if gen --checkpoint "$W/run" --adapter "$W/run" > /dev/null 2> "$W/e2.err"; then fail "a folder without an adapter must fail"; fi
+grep -q "adapter_config.json" "$W/e2.err" || fail "no clear error for a missing adapter: $(cat "$W/e2.err")"
+
 if "$LLM" generate --checkpoint "$W/nowhere" --prompt x > /dev/null 2> "$W/e.err"; then fail "a missing checkpoint must fail"; fi
 echo "chat_cli_test: ok"

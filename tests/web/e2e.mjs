@@ -96,8 +96,9 @@ async function run() {
       fail(`the preview server does not send COOP/COEP headers (got COOP=${headers['cross-origin-opener-policy']}, COEP=${headers['cross-origin-embedder-policy']})`);
     }
     await page
-      .waitForFunction(() => /wasm core/.test(document.querySelector('footer')?.textContent ?? ''), null, { timeout: 60_000 })
+      .waitForFunction(() => document.querySelector('footer [data-core=ready]') !== null, null, { timeout: 60_000 })
       .catch(() => fail('the wasm core did not load within 60 s (the footer never showed its version)'));
+    log(`wasm core: ${await page.locator('footer [data-core=ready]').textContent()}`);
 
     // every walk in tests/web/walks/*.mjs, in the order below (E2E_WALKS=tokenizer,chat runs a subset)
     const only = process.env.E2E_WALKS ? new Set(process.env.E2E_WALKS.split(',')) : null;

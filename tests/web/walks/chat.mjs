@@ -1,5 +1,6 @@
 // Chat: stream from the model trained in the Pretrain walk, then load a checkpoint trained by the
 // native CLI (build/bin/llm) and get exactly the text of `llm generate --temperature 0`.
+// Matches on ids, classes and data attributes, not on text, so it passes in either language.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,9 +12,8 @@ export async function walk(page, ctx) {
   await page.locator('#chat-max').fill('30');
   await page.locator('#chat-prompt').fill('Once upon a time');
   await page.locator('#chat-send').click();
-  await ctx.until(() => document.querySelector('#chat-output')?.dataset.done === '1' || /Error/.test(document.querySelector('#chat-status')?.textContent ?? ''), null, 60_000, 'generation did not finish');
-  const status = await page.locator('#chat-status').textContent();
-  if (/Error/.test(status ?? '')) ctx.fail(`chat: ${status}`);
+  await ctx.until(() => document.querySelector('#chat-output')?.dataset.done === '1' || document.querySelector('#chat-status')?.classList.contains('error'), null, 60_000, 'generation did not finish');
+  if (await page.locator('#chat-status.error').count()) ctx.fail(`chat: ${await page.locator('#chat-status').textContent()}`);
 
   // a native checkpoint, made here with a few steps
   const llm = path.join(ctx.repo, 'build/bin/llm');
@@ -34,9 +34,8 @@ export async function walk(page, ctx) {
   const ck = path.join(dir, 'run/checkpoints', fs.readFileSync(path.join(dir, 'run/checkpoints/latest'), 'utf8').trim());
   const files = ['model.safetensors', 'config.json', 'tokenizer.json'].map((f) => path.join(fs.existsSync(path.join(ck, f)) ? ck : path.join(dir, 'run/checkpoints/best'), f));
   await page.locator('#chat-files').setInputFiles(files);
-  await ctx.until(() => /checkpoint/.test(document.querySelector('#chat-status')?.textContent ?? '') || /Error/.test(document.querySelector('#chat-status')?.textContent ?? ''), null, 30_000, 'the checkpoint did not load');
-  const st2 = await page.locator('#chat-status').textContent();
-  if (/Error/.test(st2 ?? '')) ctx.fail(`loading the native checkpoint: ${st2}`);
+  await ctx.until(() => document.querySelector('#lesson-chat')?.dataset.checkpoint === 'loaded' || document.querySelector('#chat-status')?.classList.contains('error'), null, 30_000, 'the checkpoint did not load');
+  if (await page.locator('#chat-status.error').count()) ctx.fail(`loading the native checkpoint: ${await page.locator('#chat-status').textContent()}`);
   await page.locator('#chat-temp').fill('0');
   await page.locator('#chat-max').fill('40');
   await page.locator('#chat-prompt').fill(prompt);

@@ -1,5 +1,6 @@
 // Pretrain lab: train the tiny BPE model on the stories; the loss falls, telemetry and samples
-// appear, pause works within a slice, and the UI stays responsive.
+// appear, pause works within a slice, the UI stays responsive, and a model saved to the browser
+// and restored continues at its saved step.
 export async function walk(page, ctx) {
   await ctx.open('train');
   const steps = Math.max(20, ctx.STEPS);
@@ -33,6 +34,31 @@ export async function walk(page, ctx) {
   await page.locator('#train-start').click();
   await ctx.until(() => !window.__pretrain.running, null, 10_000, 'pause did not stop training within 10 s');
   ctx.log(`pause took ${Date.now() - t0} ms`);
+
+  // save to the browser, start over, restore: the weights, the step counter and the curve come
+  // back, and Resume continues at the next step with the form's settings
+  await page.evaluate(() => (window.__pretrain.savedStep = null));
+  await page.locator('#train-save').click();
+  await ctx.until(() => window.__pretrain.savedStep !== null || window.__pretrain.error, null, 30_000, 'saving to the browser did not finish');
+  const saved = await page.evaluate(() => ({ step: window.__pretrain.savedStep, curve: window.__pretrain.steps.length, error: window.__pretrain.error, msg: window.__pretrain.message }));
+  if (saved.error) ctx.fail(`saving: ${saved.msg}`);
+  await page.locator('#train-new').click();
+  await ctx.until(() => window.__pretrain.steps.length === 0 && !window.__pretrain.info, null, 5_000, 'New model did not clear the lab');
+  await page.locator('#train-restore').click();
+  await ctx.until(
+    (n) => (!window.__pretrain.running && window.__pretrain.info?.model?.steps === n && window.__pretrain.info?.trainData) || window.__pretrain.error,
+    saved.step, 60_000, 'restoring did not finish',
+  );
+  const restored = await page.evaluate(() => ({ step: window.__pretrain.info.model.steps, curve: window.__pretrain.steps.length, last: window.__pretrain.steps.at(-1)?.step, error: window.__pretrain.error, msg: window.__pretrain.message }));
+  if (restored.error) ctx.fail(`restoring: ${restored.msg}`);
+  if (restored.curve !== saved.curve || restored.last !== saved.step) ctx.fail(`the restored curve has ${restored.curve} points up to step ${restored.last}, saved ${saved.curve} up to ${saved.step}`);
+  await page.locator('#train-steps').fill(String(saved.step + 3));
+  await page.locator('#train-start').click();
+  await ctx.until((n) => (!window.__pretrain.running && window.__pretrain.steps.at(-1)?.step === n) || window.__pretrain.error, saved.step + 3, 60_000, 'training after the restore did not reach its target');
+  const resumed = await page.evaluate((n) => ({ next: window.__pretrain.steps[n]?.step, lr: window.__pretrain.steps.at(-1)?.lr, error: window.__pretrain.error, msg: window.__pretrain.message }), saved.curve);
+  if (resumed.error) ctx.fail(`training after the restore: ${resumed.msg}`);
+  if (resumed.next !== saved.step + 1) ctx.fail(`after the restore training went on at step ${resumed.next}, not ${saved.step + 1}`);
+  ctx.log(`save / restore: step ${saved.step} kept, resumed at ${resumed.next} (lr ${resumed.lr})`);
   await ctx.shot('train');
   await page.setViewportSize({ width: 390, height: 844 });
   await ctx.shot('train-mobile');
