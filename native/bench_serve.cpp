@@ -119,7 +119,7 @@ double percentile(std::vector<double> v, double p) {
 // A model and tokenizer for the in-process server when no --checkpoint is given: the named config
 // with random weights, its vocabulary cut to a byte-level BPE trained here on generated stories
 // (so every sampled id has text and every token reaches the client as an SSE chunk).
-LoadedModel synthetic_model(const std::string& config, int vocab, uint64_t seed, bool quantize) {
+LoadedModel synthetic_model(const std::string& config, int vocab, uint64_t seed, const InferOptions& io) {
   GenOptions go;
   go.seed = seed;
   const std::string text = stories_to_text(generate_stories(400, go));
@@ -130,8 +130,6 @@ LoadedModel synthetic_model(const std::string& config, int vocab, uint64_t seed,
   mc.vocab_size = tok->vocab_size();
   Transformer<float> t(mc);
   t.init(seed);
-  InferOptions io;
-  io.quantize_int8 = quantize;
   LoadedModel L;
   L.model = std::make_shared<const InferModel>(t, io);
   L.tok = tok;
@@ -145,7 +143,7 @@ int cmd_bench_serve(int argc, char** argv) {
   Args a(argc, argv,
          {"checkpoint", "config", "vocab", "url", "concurrency", "tokens", "threads", "block-size", "num-blocks",
           "max-batched-tokens", "seed"},
-         {"quantize"});
+         kInferFlags);
   const std::vector<int> levels = parse_int_list(a.str("concurrency", "1,4,16,64"));
   const int tokens = int(a.integer("tokens", 128));
   const uint64_t seed = uint64_t(a.integer("seed", 1));
@@ -172,9 +170,9 @@ int cmd_bench_serve(int argc, char** argv) {
     info["url"] = a.str("url");
   } else {
     const LoadedModel L = a.has("checkpoint")
-                              ? load_for_inference(a.str("checkpoint"), a.flag("quantize"))
+                              ? load_for_inference(a.str("checkpoint"), infer_options_from_args(a))
                               : synthetic_model(a.str("config", "small"), int(a.integer("vocab", 1024)), seed,
-                                                a.flag("quantize"));
+                                                infer_options_from_args(a));
     const ModelConfig& mc = L.model->cfg();
     ServeOptions o;
     o.host = host;
@@ -196,7 +194,7 @@ int cmd_bench_serve(int argc, char** argv) {
     server_thread = std::thread([&] { server->run(); });
     info = {{"model", L.dir},
             {"config", mc.summary()},
-            {"precision", a.flag("quantize") ? "int8" : "fp32"},
+            {"precision", precision_name(L.model->options())},
             {"threads", get_threads()},
             {"block_size", o.engine.block_size},
             {"num_blocks", o.engine.num_blocks},

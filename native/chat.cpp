@@ -19,9 +19,9 @@ namespace llm::cli {
 int cmd_chat(int argc, char** argv) {
   std::set<std::string> known = kSamplingFlags;
   known.insert({"checkpoint", "adapter", "system", "threads"});
-  Args a(argc, argv, known, {"quantize"});
+  Args a(argc, argv, known, kInferFlags);
   set_threads(int(a.integer("threads", 2)));
-  const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"), a.str("adapter"));
+  const LoadedModel L = load_for_inference(a.str("checkpoint"), infer_options_from_args(a), a.str("adapter"));
   SamplingParams sp = sampling_from_args(a);
   const ChatFormat fmt = chat_format(*L.tok);
   sp.stop_token_ids = fmt.stop_ids;
@@ -38,7 +38,7 @@ int cmd_chat(int argc, char** argv) {
   const bool tty = isatty(0);
   if (tty)
     std::fprintf(stderr, "chat with %s (context %d tokens%s%s). /clear resets, /quit exits.\n", L.dir.c_str(), ctx,
-                 a.flag("quantize") ? ", int8" : "", fmt.chatml ? "" : ", plain-text template");
+                 L.model->options().quantize_int8 ? (L.model->options().int8_activations ? ", int8x8" : ", int8") : "", fmt.chatml ? "" : ", plain-text template");
   std::string line;
   for (int turn = 0;;) {
     if (tty) {

@@ -15,7 +15,18 @@
 
 namespace llm::cli {
 
-LoadedModel load_for_inference(const std::string& checkpoint, bool quantize, const std::string& adapter) {
+InferOptions infer_options_from_args(const Args& a) {
+  InferOptions io;
+  io.int8_activations = a.flag("int8-activations");
+  io.quantize_int8 = a.flag("quantize") || io.int8_activations;
+  return io;
+}
+
+const char* precision_name(const InferOptions& io) {
+  return !io.quantize_int8 ? "fp32" : io.int8_activations ? "int8x8" : "int8";
+}
+
+LoadedModel load_for_inference(const std::string& checkpoint, const InferOptions& io, const std::string& adapter) {
   if (checkpoint.empty()) throw std::runtime_error("--checkpoint is required (a run dir or a checkpoint folder)");
   LoadedModel L;
   L.dir = resolve_checkpoint(checkpoint);
@@ -28,9 +39,10 @@ LoadedModel load_for_inference(const std::string& checkpoint, bool quantize, con
   if (L.tok->vocab_size() > m.cfg.vocab_size)
     throw std::runtime_error(tok_path + ": " + std::to_string(L.tok->vocab_size()) + " ids but the model in " + L.dir +
                              " has " + std::to_string(m.cfg.vocab_size) + " embedding rows");
-  InferOptions io;
-  io.quantize_int8 = quantize;
   L.model = std::make_shared<const InferModel>(m, io);
+  if (io.quantize_int8)
+    std::fprintf(stderr, "%s: int8 weights (group %d) x %s activations, %.1f MB of weights\n", precision_name(io),
+                 io.quant_group, io.int8_activations ? "int8" : "fp32", double(L.model->weight_bytes()) / 1e6);
   return L;
 }
 
@@ -104,10 +116,10 @@ GenerateResult generate_once(Engine& engine, const Tokenizer& tok, const std::ve
 int cmd_generate(int argc, char** argv) {
   std::set<std::string> known = kSamplingFlags;
   known.insert({"checkpoint", "adapter", "prompt", "threads"});
-  Args a(argc, argv, known, {"quantize"});
+  Args a(argc, argv, known, kInferFlags);
   set_threads(int(a.integer("threads", 2)));
   if (!a.has("prompt")) throw std::runtime_error("--prompt is required");
-  const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"), a.str("adapter"));
+  const LoadedModel L = load_for_inference(a.str("checkpoint"), infer_options_from_args(a), a.str("adapter"));
   SamplingParams sp = sampling_from_args(a);
   const ChatFormat cf = chat_format(*L.tok);
   // the document ends at <|endoftext|> (or a ChatML turn end when prompted with ChatML by hand;

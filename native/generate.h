@@ -22,7 +22,13 @@ struct LoadedModel {
 // must sit beside config.json. quantize: int8 weights (InferOptions::quantize_int8). adapter: a
 // LoRA adapter folder (adapter_model.safetensors + adapter_config.json, e.g. an `llm sft` LoRA
 // checkpoint) merged into the weights before they are (optionally) quantized; empty = none.
-LoadedModel load_for_inference(const std::string& checkpoint, bool quantize, const std::string& adapter = "");
+LoadedModel load_for_inference(const std::string& checkpoint, const InferOptions& io, const std::string& adapter = "");
+
+// The boolean flags every inference command takes: --quantize (int8 weights x fp32 activations)
+// and --int8-activations (int8 weights x int8 activations, matmul_q8_q8; implies --quantize).
+inline const std::set<std::string> kInferFlags = {"quantize", "int8-activations"};
+InferOptions infer_options_from_args(const Args& a);
+const char* precision_name(const InferOptions& io);  // "fp32" | "int8" | "int8x8"
 
 // Flags every generating command accepts (values are validated by SamplingParams::validate).
 inline const std::set<std::string> kSamplingFlags = {"max-tokens", "temperature", "top-k", "top-p", "min-p",

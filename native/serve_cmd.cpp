@@ -16,7 +16,7 @@ int cmd_serve(int argc, char** argv) {
   Args a(argc, argv,
          {"checkpoint", "adapter", "host", "port", "api-key", "num-blocks", "block-size", "max-num-seqs", "max-batched-tokens",
           "model-name", "threads", "http-threads", "max-body-bytes", "shutdown-grace"},
-         {"quantize", "no-prefix-sharing", "log-requests"});
+         {"quantize", "int8-activations", "no-prefix-sharing", "log-requests"});
   set_threads(int(a.integer("threads", 2)));
   ServeOptions o;
   o.host = a.str("host", "127.0.0.1");
@@ -35,7 +35,7 @@ int cmd_serve(int argc, char** argv) {
   if (o.engine.num_blocks < 1 || o.engine.block_size < 1 || o.engine.max_num_seqs < 1 || o.http_threads < 1)
     throw std::runtime_error("--num-blocks, --block-size, --max-num-seqs and --http-threads must be >= 1");
 
-  const LoadedModel L = load_for_inference(a.str("checkpoint"), a.flag("quantize"), a.str("adapter"));
+  const LoadedModel L = load_for_inference(a.str("checkpoint"), infer_options_from_args(a), a.str("adapter"));
   o.model_name = a.str("model-name", "llm");
 
   // SIGINT/SIGTERM are blocked in every thread (the mask is inherited) and taken by one waiter
@@ -60,7 +60,7 @@ int cmd_serve(int argc, char** argv) {
   std::fprintf(stderr,
                "llm serve: model '%s' from %s (context %d, %s) on http://%s:%d  "
                "[KV pool %d blocks x %d tokens, %d seqs]\n",
-               o.model_name.c_str(), L.dir.c_str(), L.model->cfg().max_seq_len, a.flag("quantize") ? "int8" : "fp32",
+               o.model_name.c_str(), L.dir.c_str(), L.model->cfg().max_seq_len, precision_name(L.model->options()),
                o.host.c_str(), port, o.engine.num_blocks, o.engine.block_size, o.engine.max_num_seqs);
   server.run();
   // run() returns after the waiter's stop(), or on its own when listening failed: then wake it

@@ -2,7 +2,7 @@
 # `llm chat` and `llm generate` end to end with piped stdin, on a tiny checkpoint the CLI trains
 # in a few steps: answers stream to stdout and tokens/s to stderr, /clear forgets the history
 # (the same greedy question gets the same answer again), /quit stops reading, `generate` with the
-# ChatML prompt written by hand gives the chat's greedy answer, --quantize runs, and a LoRA adapter
+# ChatML prompt written by hand gives the chat's greedy answer, --quantize and --int8-activations run, and a LoRA adapter
 # merged at load time (--adapter) equals the LoRA checkpoint.
 # usage: chat_cli_test.sh path/to/llm
 set -euo pipefail
@@ -45,6 +45,8 @@ grep -q "tokens/s" "$W/g.err" || fail "generate prints no tokens/s"
 
 printf 'hello\n' | chat --quantize > /dev/null 2> "$W/q.err" || fail "chat --quantize: $(cat "$W/q.err")"
 grep -q "tokens/s" "$W/q.err" || fail "chat --quantize printed no tokens/s"
+printf 'hello\n' | chat --int8-activations > /dev/null 2> "$W/q8.err" || fail "chat --int8-activations: $(cat "$W/q8.err")"
+grep -q "int8x8" "$W/q8.err" || fail "chat --int8-activations does not say it runs int8 x int8: $(cat "$W/q8.err")"
 # a LoRA adapter (llm sft, lora: true) loads on top of the base: --checkpoint BASE --adapter LORA
 # gives the greedy text of the LoRA checkpoint (whose model.safetensors holds the merged weights)
 cat > "$W/lora.json" <<JSON
