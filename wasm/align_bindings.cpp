@@ -8,9 +8,12 @@
 //     .step() -> {"step","loss","lr","grad_norm","tokens"}    .evalLoss(), .baseEvalLoss()
 //     .maskJson(i) -> {"tokens":[..],"mask":[0|1..]}         held-out chat i with its loss mask
 //     .answersJson(k, maxNew) -> [{prompt, reference, before, after}]  greedy, held-out prompts
+//     .answerJson(i, maxNew) -> one of them (held-out prompt i), .answerCount() -> how many there are
+//                                          (the worker asks one at a time so a stop lands between two)
 //     .commit()                            folds LoRA in and makes the policy the current model
 //   new M.DpoTrainer(optsJson)           policy = a copy, reference = the model at start (frozen)
 //     .step() -> {"loss","accuracy","margin","chosen","rejected",..}  .evaluate() -> held-out accuracy
+//     .answersJson(k, maxNew), .answerJson(i, maxNew), .answerCount()  greedy replies, reference vs policy
 //
 // Options are AlignConfig keys (core/align/align_config.h), parsed strictly: a typo is an error.
 #include <emscripten/bind.h>
@@ -314,22 +317,19 @@ class JsSftTrainer {
     });
   }
 
+  // the first k held-out prompts with greedy replies before and after
   std::string answersJson(int k, int max_new) {
     return guarded([&] {
       json out = json::array();
-      const std::unique_ptr<Transformer<float>> after = policy_->merged();
-      for (size_t i = 0; i < std::min(eval_ex_.size(), size_t(std::max(k, 0))); i++) {
-        std::vector<ChatMessage> msgs = to_chat_messages(eval_ex_[i].chat.messages);
-        const std::string ref = msgs.back().content;
-        msgs.pop_back();
-        const std::string a = greedy_reply(*after, *tok_, msgs, max_new);
-        out.push_back({{"prompt", prompt_text(msgs)}, {"reference", ref}, {"answer", eval_ex_[i].answer},
-                       {"before", greedy_reply(*base_, *tok_, msgs, max_new)}, {"after", a},
-                       {"correct", contains_answer(a, eval_ex_[i].answer)}});
-      }
+      for (int i = 0; i < std::min(answerCount(), std::max(k, 0)); i++) out.push_back(answer(i, max_new));
       return out.dump(-1, ' ', false, json::error_handler_t::replace);
     });
   }
+  // held-out prompt i alone: {prompt, reference, answer, before, after, correct}
+  std::string answerJson(int i, int max_new) {
+    return guarded([&] { return answer(i, max_new).dump(-1, ' ', false, json::error_handler_t::replace); });
+  }
+  int answerCount() const { return int(eval_ex_.size()); }
 
   void commit() {
     guarded([&] { commit_weights(*policy_->merged()); });
@@ -356,6 +356,27 @@ class JsSftTrainer {
   Rng drop_{1};
   int T_ = 0;
   int64_t step_ = 0;
+  std::unique_ptr<Transformer<float>> after_;  // the merged policy the answers use, rebuilt after a step
+  int64_t after_step_ = -1;
+
+  const Transformer<float>& after() {
+    if (!after_ || after_step_ != step_) {
+      after_ = policy_->merged();
+      after_step_ = step_;
+    }
+    return *after_;
+  }
+
+  json answer(int i, int max_new) {
+    if (i < 0 || i >= answerCount()) throw std::runtime_error("answerJson: no held-out example " + std::to_string(i));
+    const SftExample& e = eval_ex_[size_t(i)];
+    std::vector<ChatMessage> msgs = to_chat_messages(e.chat.messages);
+    const std::string ref = msgs.back().content;
+    msgs.pop_back();
+    const std::string a = greedy_reply(after(), *tok_, msgs, max_new);
+    return {{"prompt", prompt_text(msgs)}, {"reference", ref}, {"answer", e.answer},
+            {"before", greedy_reply(*base_, *tok_, msgs, max_new)}, {"after", a}, {"correct", contains_answer(a, e.answer)}};
+  }
 
   double eval_loss(Transformer<float>& m) {
     double sum = 0, n = 0;
@@ -463,29 +484,19 @@ class JsDpoTrainer {
     });
   }
 
-  // greedy replies to held-out prompts before (the reference) and after (the policy)
+  // greedy replies to the first k held-out prompts before (the reference) and after (the policy)
   std::string answersJson(int k, int max_new) {
     return guarded([&] {
       json out = json::array();
-      const std::unique_ptr<Transformer<float>> after = policy_->merged();
-      std::unique_ptr<Transformer<float>> before_owned;
-      const Transformer<float>* before = ref_.get();
-      if (!before) {  // LoRA: the reference is the base the adapters sit on
-        before_owned = std::make_unique<Transformer<float>>(policy_->model->cfg);
-        std::copy(policy_->model->params.values(), policy_->model->params.values() + policy_->model->params.size(),
-                  before_owned->params.values());
-        before = before_owned.get();
-      }
-      for (size_t i = 0; i < std::min(eval_pairs_.size(), size_t(std::max(k, 0))); i++) {
-        const PreferenceExample& e = eval_pairs_[i];
-        const std::vector<ChatMessage> msgs = to_chat_messages(e.pair.prompt);
-        out.push_back({{"prompt", prompt_text(msgs)}, {"chosen", e.pair.chosen}, {"rejected", e.pair.rejected},
-                       {"reason", e.reason}, {"before", greedy_reply(*before, *tok_, msgs, max_new)},
-                       {"after", greedy_reply(*after, *tok_, msgs, max_new)}});
-      }
+      for (int i = 0; i < std::min(answerCount(), std::max(k, 0)); i++) out.push_back(answer(i, max_new));
       return out.dump(-1, ' ', false, json::error_handler_t::replace);
     });
   }
+  // held-out prompt i alone: {prompt, chosen, rejected, reason, before, after}
+  std::string answerJson(int i, int max_new) {
+    return guarded([&] { return answer(i, max_new).dump(-1, ' ', false, json::error_handler_t::replace); });
+  }
+  int answerCount() const { return int(eval_pairs_.size()); }
 
   void commit() {
     guarded([&] { commit_weights(*policy_->merged()); });
@@ -516,6 +527,34 @@ class JsDpoTrainer {
   int32_t pad_ = 0;
   Rng drop_{1};
   int64_t step_ = 0;
+  std::unique_ptr<Transformer<float>> after_;        // the merged policy the answers use, rebuilt after a step
+  int64_t after_step_ = -1;
+  std::unique_ptr<Transformer<float>> lora_before_;  // LoRA: a copy of the frozen base (the reference)
+
+  const Transformer<float>& after() {
+    if (!after_ || after_step_ != step_) {
+      after_ = policy_->merged();
+      after_step_ = step_;
+    }
+    return *after_;
+  }
+  const Transformer<float>& before() {
+    if (ref_) return *ref_;
+    if (!lora_before_) {  // LoRA: the reference is the base the adapters sit on (frozen, so copied once)
+      lora_before_ = std::make_unique<Transformer<float>>(policy_->model->cfg);
+      std::copy(policy_->model->params.values(), policy_->model->params.values() + policy_->model->params.size(),
+                lora_before_->params.values());
+    }
+    return *lora_before_;
+  }
+
+  json answer(int i, int max_new) {
+    if (i < 0 || i >= answerCount()) throw std::runtime_error("answerJson: no held-out pair " + std::to_string(i));
+    const PreferenceExample& e = eval_pairs_[size_t(i)];
+    const std::vector<ChatMessage> msgs = to_chat_messages(e.pair.prompt);
+    return {{"prompt", prompt_text(msgs)}, {"chosen", e.pair.chosen}, {"rejected", e.pair.rejected}, {"reason", e.reason},
+            {"before", greedy_reply(before(), *tok_, msgs, max_new)}, {"after", greedy_reply(after(), *tok_, msgs, max_new)}};
+  }
 
   std::vector<double> ref_lp(const PairBatch& pb) {
     if (ref_) return pair_logprobs(*ref_, pb);
@@ -573,6 +612,8 @@ EMSCRIPTEN_BINDINGS(llm_align) {
       .function("baseEvalLoss", &JsSftTrainer::baseEvalLoss)
       .function("maskJson", &JsSftTrainer::maskJson)
       .function("answersJson", &JsSftTrainer::answersJson)
+      .function("answerJson", &JsSftTrainer::answerJson)
+      .function("answerCount", &JsSftTrainer::answerCount)
       .function("commit", &JsSftTrainer::commit)
       .function("infoJson", &JsSftTrainer::infoJson)
       .function("stepsDone", &JsSftTrainer::stepsDone);
@@ -581,6 +622,8 @@ EMSCRIPTEN_BINDINGS(llm_align) {
       .function("step", &JsDpoTrainer::step)
       .function("evaluate", &JsDpoTrainer::evaluate)
       .function("answersJson", &JsDpoTrainer::answersJson)
+      .function("answerJson", &JsDpoTrainer::answerJson)
+      .function("answerCount", &JsDpoTrainer::answerCount)
       .function("commit", &JsDpoTrainer::commit)
       .function("infoJson", &JsDpoTrainer::infoJson)
       .function("stepsDone", &JsDpoTrainer::stepsDone);

@@ -48,7 +48,10 @@ std::string load_checkpoint(const val& safetensors, const std::string& config_js
     if (tok->vocab_size() > mc.vocab_size)
       throw std::runtime_error("tokenizer.json has " + std::to_string(tok->vocab_size()) + " ids but config.json has vocab_size " +
                                std::to_string(mc.vocab_size));
-    TrainConfig tc;  // fine-tuning defaults; the Pretrain lab rebuilds with its own when it trains from scratch
+    // TrainConfig defaults (batch 8, seq_len <= the context, lr 1e-3 ...) and step 0: the Pretrain lab
+    // continues with its own settings and the saved step through configureTraining + loadTrainerState
+    // (wasm/train_bindings.cpp); SFT / DPO copy the weights and use their own configs.
+    TrainConfig tc;
     tc.model = mc;
     tc.seq_len = std::min(tc.seq_len, mc.max_seq_len);
     tc.batch_size = 8;

@@ -3,9 +3,13 @@
 // <|endoftext|>, as `llm data pack` does), and run optimizer steps (core/train/trainer.h) one call
 // at a time so the worker can slice them and stop between any two.
 //   M.buildModel(trainConfigJson)  M.setTrainText(text, valFraction, seed)  M.trainStep(telemetry)
+//   M.configureTraining(trainConfigJson)   new batch / seq_len / lr / schedule around the current weights
+//   M.saveTrainerState() -> Uint8Array     optimizer moments, step, RNG (Trainer::save_state)
+//   M.loadTrainerState(bytes) -> step      puts them back (a checkpoint restored in the Pretrain lab)
 //   M.generateStories(n, seed)     the built-in corpus (core/data/gen_stories.h)
 #include <emscripten/bind.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/data/gen_stories.h"
@@ -57,6 +61,49 @@ std::string build_model(const std::string& train_config_json) {
     set_model(c);
     if (data().T != c.seq_len) data() = TrainData();
     return session_info_json();
+  });
+}
+
+// Rebuilds the session trainer with another training config (batch_size, seq_len, lr, min_lr,
+// warmup_steps, max_steps, ...) around the CURRENT weights, carrying the optimizer moments, the
+// step counter and the RNG over, so a paused run or a restored checkpoint continues with the
+// page's settings. The architecture stays the current model's ("model" in the config is
+// ignored) and seq_len is capped at its context. A changed seq_len drops the packed text.
+std::string configure_training(const std::string& train_config_json) {
+  return guarded([&] {
+    Trainer& old = trainer();
+    json j = json::parse(train_config_json);
+    if (!j.is_object()) throw std::runtime_error("configureTraining: expected a JSON object");
+    const ModelConfig& mc = old.model.cfg;
+    j["model"] = json::parse(mc.to_json());
+    if (j.contains("seq_len") && j["seq_len"].is_number_integer())
+      j["seq_len"] = std::min(j["seq_len"].get<int>(), mc.max_seq_len);
+    else if (!j.contains("seq_len"))
+      j["seq_len"] = std::min(old.cfg.seq_len, mc.max_seq_len);
+    const TrainConfig c = TrainConfig::from_json(j.dump());
+    auto tr = std::make_unique<Trainer>(c);  // validates; throws before the session changes
+    std::copy(old.model.params.values(), old.model.params.values() + old.model.params.size(), tr->model.params.values());
+    const std::vector<uint8_t> state = old.save_state("");
+    tr->load_state(state.data(), state.size(), "trainer state");
+    session().trainer = std::move(tr);
+    weights_changed();
+    if (data().T != c.seq_len) data() = TrainData();
+    return session_info_json();
+  });
+}
+
+// The trainer state next to a checkpoint's weights (the Pretrain lab keeps both in IndexedDB).
+val save_trainer_state() {
+  return guarded([&] { return bytes_to_js(trainer().save_state("")); });
+}
+
+// Restores what save_trainer_state wrote into the current trainer (same parameter count);
+// returns the step counter it carries.
+double load_trainer_state(const val& bytes) {
+  return guarded([&] {
+    const std::vector<uint8_t> b = bytes_from_js(bytes);
+    trainer().load_state(b.data(), b.size(), "trainer state");  // the weights stay as they are
+    return double(trainer().step);
   });
 }
 
@@ -163,6 +210,9 @@ EMSCRIPTEN_BINDINGS(llm_train) {
   using namespace llm::web;
   function("sessionInfoJson", &session_info_json);
   function("buildModel", &build_model);
+  function("configureTraining", &configure_training);
+  function("saveTrainerState", &save_trainer_state);
+  function("loadTrainerState", &load_trainer_state);
   function("setTrainText", &set_train_text);
   function("trainStep", &train_step);
   function("evalLoss", &eval_loss);

@@ -99,6 +99,16 @@ declare module '@llm-core/llm_core.mjs' {
     sessionInfoJson(): string;
     /** A train config (configs/pretrain keys, "model" an object) -> a fresh session model; returns SessionInfo JSON. */
     buildModel(trainConfigJson: string): string;
+    /**
+     * Rebuilds the session trainer with another train config around the current weights (the
+     * architecture stays; seq_len is capped at its context); optimizer state, step and RNG carry
+     * over. Returns SessionInfo JSON.
+     */
+    configureTraining(trainConfigJson: string): string;
+    /** The trainer state (Trainer::save_state: optimizer moments, step, RNG) as safetensors bytes. */
+    saveTrainerState(): Uint8Array;
+    /** Puts a saved trainer state into the session trainer (same parameter count); returns its step. */
+    loadTrainerState(bytes: Uint8Array): number;
     /** Packs text (documents at blank lines) with the session tokenizer; returns SessionInfo JSON. */
     setTrainText(text: string, valFraction: number, seed: number): string;
     /** One optimizer step; JSON StepInfo. */

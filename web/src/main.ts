@@ -2,7 +2,7 @@
 // (#/<lesson>) so the built folder works on any static host without rewrites.
 import './style.css';
 import { CoreClient } from './core/client';
-import { lang, setLang, t } from './i18n';
+import { lang, setLang, t, tf } from './i18n';
 import { LESSONS } from './lessons';
 import type { AppContext, Lesson } from './lessons/lesson';
 import { h } from './ui/dom';
@@ -19,6 +19,9 @@ for (const lesson of LESSONS) {
 const langButton = h('button', { type: 'button', class: 'lang', lang: lang === 'zh' ? 'en' : 'zh', id: 'lang-switch' }, t('lang.switch'));
 langButton.addEventListener('click', () => setLang(lang === 'zh' ? 'en' : 'zh'));
 document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+// index.html's static text, in the page's language
+const skip = document.querySelector<HTMLAnchorElement>('a.skip-link');
+if (skip) skip.textContent = t('app.skip');
 const main = h('main', { id: 'main', tabindex: -1 });
 const coreStatus = h('span', {}, t('footer.loading'));
 const app = document.getElementById('app')!;
@@ -38,7 +41,9 @@ const showStatus = () => {
   const m = ctx.core.ready;
   if (m) {
     const iso = m.crossOriginIsolated ? t('footer.isolated') : t('footer.notIsolated');
-    coreStatus.textContent = `${t('footer.core')} ${m.version} · ${iso}`;
+    coreStatus.textContent = `${t('footer.core')} ${m.version} · ${iso} · ${tf('footer.threads', { n: m.threads })}`;
+    coreStatus.dataset.core = 'ready';  // tests/web/e2e.mjs waits on it
+    coreStatus.dataset.threads = String(m.threads);
   } else if (ctx.core.loadError) {
     coreStatus.textContent = ctx.core.loadError;
   }

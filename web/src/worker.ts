@@ -85,14 +85,17 @@ function onMessage(msg: ToWorker): void {
 
 self.addEventListener('message', (e: MessageEvent<ToWorker>) => onMessage(e.data));
 
-// the pthreads build when the page is cross-origin isolated (2 threads: this machine class has 2
-// cores), else the single-thread build; both expose the same API
+// the pthreads build when the page is cross-origin isolated, else the single-thread build; both
+// expose the same API. Threads: one per logical core the browser reports, at most maxThreads()
+// (this worker + the pthread pool the module was linked with: LLM_WASM_POOL_SIZE + 1 in
+// CMakeLists.txt, a pthread can only start on a pre-spawned pool worker)
 pickModule()
   .then(async (picked) => {
     const m = await picked.factory(picked.options);
-    if (picked.threaded) m.setThreads(Math.min(2, m.maxThreads()));
+    const cores = Math.floor(navigator.hardwareConcurrency || 1);
+    const threads = picked.threaded ? m.setThreads(Math.max(1, Math.min(cores, m.maxThreads()))) : 1;
     core = m;
-    post({ kind: 'ready', version: m.version(), crossOriginIsolated: self.crossOriginIsolated === true });
+    post({ kind: 'ready', version: m.version(), crossOriginIsolated: self.crossOriginIsolated === true, threads });
     for (const msg of pending.splice(0)) onMessage(msg);
   })
   .catch((err: unknown) => post({ kind: 'error', id: null, message: `could not load the wasm core: ${describe(err)}` }));

@@ -4,6 +4,9 @@
 //   const run = ctx.core.request('tok.train', {...}, (p) => draw(p));
 //   const result = await run.result;   // rejects with an Error carrying the core's message
 //   run.stop();                        // the handler ends within one time slice
+//
+// A job of several requests in a row (prepare data, then train) is a Job: one stop() asks the
+// running request to stop and sends no further one (the awaiting code gets a JobStopped).
 import type { FromWorker, Payload, Progress, RequestType, Result, SessionInfo, ToWorker } from './protocol';
 
 export interface Running<K extends RequestType> {
@@ -121,5 +124,42 @@ export class CoreClient {
         for (const fn of this.sessionListeners) fn(msg.info);
         break;
     }
+  }
+}
+
+/** Thrown by Job.run once the job was stopped: the remaining requests are not sent. */
+export class JobStopped extends Error {
+  constructor() {
+    super('stopped');
+    this.name = 'JobStopped';
+  }
+}
+
+/** Several requests in a row that one stop() ends, between two requests or within the running one's slice. */
+export class Job {
+  private current: { stop(): void } | null = null;
+  private halted = false;
+
+  constructor(private readonly core: CoreClient) {}
+
+  get stopped(): boolean {
+    return this.halted;
+  }
+
+  /** Sends the next request of the job and waits for its result; throws JobStopped after stop(). */
+  async run<K extends RequestType>(type: K, payload: Payload<K>, onProgress?: (p: Progress<K>) => void): Promise<Result<K>> {
+    if (this.halted) throw new JobStopped();
+    const r = this.core.request(type, payload, onProgress);
+    this.current = r;
+    try {
+      return await r.result;
+    } finally {
+      if (this.current === r) this.current = null;
+    }
+  }
+
+  stop(): void {
+    this.halted = true;
+    this.current?.stop();
   }
 }

@@ -14,7 +14,7 @@
 // Usage (inside the module worker):
 //   const picked = await pickModule();
 //   const core = await picked.factory(picked.options);
-//   core.setThreads(Math.min(2, core.maxThreads()));   // 1 in the single-thread build
+//   core.setThreads(Math.min(navigator.hardwareConcurrency, core.maxThreads()));   // 1 in the single-thread build
 import type { LlmCore, LlmCoreOptions } from '@llm-core/llm_core.mjs';
 import stWasmUrl from '@llm-core/llm_core.wasm?url';
 import mtJsUrl from '@llm-core/llm_core_mt.mjs?url&no-inline';

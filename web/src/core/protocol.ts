@@ -174,6 +174,16 @@ export interface RequestMap {
     progress: never;
     result: SessionInfo;
   };
+  /** New training settings (batch, seq_len, lr, schedule...) around the current weights; step and optimizer state carry over. */
+  'pretrain.configure': { payload: { trainConfig: Record<string, unknown> }; progress: never; result: SessionInfo };
+  /** The checkpoint files and the trainer state (optimizer moments, step, RNG) of the same step. */
+  'pretrain.save': { payload: Record<string, never>; progress: never; result: { files: CheckpointFiles; state: Uint8Array; step: number } };
+  /** Loads a checkpoint, applies the page's training config, then the saved trainer state when there is one. */
+  'pretrain.restore': {
+    payload: { safetensors: Uint8Array; config: string; tokenizer: string; trainConfig: Record<string, unknown>; state: Uint8Array | null };
+    progress: never;
+    result: SessionInfo;
+  };
   /** Runs optimizer steps until `steps` more are done or stopped. */
   'pretrain.run': {
     payload: { steps: number; telemetryEvery: number; sampleEvery: number; evalEvery: number; prompt: string; sampleTokens: number };
@@ -211,7 +221,8 @@ export type ToWorker =
   | { kind: 'stop'; id?: number };
 
 export type FromWorker =
-  | { kind: 'ready'; version: string; crossOriginIsolated: boolean }
+  /** threads: how many the core computes with (1 in the single-thread build) */
+  | { kind: 'ready'; version: string; crossOriginIsolated: boolean; threads: number }
   | { kind: 'progress'; id: number; data: unknown }
   | { kind: 'result'; id: number; data: unknown }
   /** id null: not tied to a request (the core failed to load) */

@@ -1,4 +1,5 @@
-// Checkpoints in the browser: one IndexedDB store, key = name, value = the checkpoint files.
+// Checkpoints in the browser: one IndexedDB store, key = name, value = the checkpoint files (and
+// whatever the lesson stores beside them, see StoredCheckpoint).
 // Downloading writes the same three files `llm pretrain` writes into a checkpoint folder.
 import type { CheckpointFiles } from './protocol';
 
@@ -27,8 +28,16 @@ async function tx<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBReq
   }
 }
 
-export const saveCheckpoint = (name: string, files: CheckpointFiles) => tx('readwrite', (s) => s.put(files, name)).then(() => undefined);
-export const loadCheckpoint = (name: string) => tx<CheckpointFiles | undefined>('readonly', (s) => s.get(name));
+/**
+ * One stored record: the three checkpoint files plus what the lesson keeps beside them in the same
+ * record (the Pretrain lab: trainer state, step, curves), so they are written together. Records
+ * of older versions may lack the extras, hence Partial.
+ */
+export type StoredCheckpoint<Extra extends object = object> = CheckpointFiles & Partial<Extra>;
+
+export const saveCheckpoint = <E extends object>(name: string, record: StoredCheckpoint<E>) =>
+  tx('readwrite', (s) => s.put(record, name)).then(() => undefined);
+export const loadCheckpoint = <E extends object>(name: string) => tx<StoredCheckpoint<E> | undefined>('readonly', (s) => s.get(name));
 
 export function downloadFiles(files: CheckpointFiles): void {
   for (const [name, data] of Object.entries(files) as Array<[string, Uint8Array | string]>) {

@@ -21,17 +21,35 @@ export interface Lesson {
   mount(container: HTMLElement, ctx: AppContext): () => void;
 }
 
-/** The heading, the short explanation and where its theory and code live in the repository. */
-export function lessonHeader(title: string, intro: string, docs: string[], code: string[]): HTMLElement {
-  const paths = (label: string, xs: string[]) =>
-    h('p', { class: 'refs' }, h('span', { class: 'muted' }, `${label}: `), ...xs.flatMap((x, i) => [i ? ' · ' : '', h('code', {}, x)]));
+// Where a lesson's theory and code live. With VITE_REPO_URL set at build time (the repository's
+// file viewer, e.g. https://github.com/<owner>/<repo>/blob/main/) both link to the file there.
+// Without it, theory pages link to their copy in the site (the build copies docs/*.md into
+// dist/docs/, see docsPlugin in vite.config.ts; the dev server serves them too) and code paths
+// are shown as text: a static site cannot count on the repository being next to it.
+const REPO = String(import.meta.env.VITE_REPO_URL ?? '').trim();
+const REPO_URL = REPO ? REPO.replace(/\/*$/, '/') : '';
+
+function refLink(path: string, isDoc: boolean): HTMLElement {
+  const code = h('code', {}, path);
+  const href = REPO_URL ? REPO_URL + path : isDoc ? `./${path}` : null;
+  return href ? h('a', { href, target: '_blank', rel: 'noopener' }, code) : code;
+}
+
+/** "Theory: docs/x.md · ..." and "Code: core/... · ..." lines. */
+export function sourceRefs(docs: string[], code: string[]): HTMLElement[] {
+  const line = (label: string, xs: string[], isDoc: boolean) =>
+    h('p', { class: 'refs' }, h('span', { class: 'muted' }, `${label}: `), ...xs.flatMap((x, i) => [i ? ' · ' : '', refLink(x, isDoc)]));
+  return [line(t('common.docs'), docs, true), line(t('common.code'), code, false)];
+}
+
+/** The heading (focused by the router after a tab change), the short explanation, and sourceRefs(). */
+export function lessonHeader(title: string, intro: string, docs: string[], code: string[], opts: { titleId?: string } = {}): HTMLElement {
   return h(
     'header',
     { class: 'lesson-head' },
-    h('h2', { tabindex: -1 }, title),
+    h('h2', { tabindex: -1, id: opts.titleId }, title),
     h('p', { class: 'intro' }, intro),
-    paths(t('common.docs'), docs),
-    paths(t('common.code'), code),
+    ...sourceRefs(docs, code),
   );
 }
 

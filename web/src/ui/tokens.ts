@@ -1,5 +1,6 @@
 // Coloured tokens: one chip per token (its text and id), colour by id so equal tokens match.
 import type { Encoded } from '../core/protocol';
+import { tf } from '../i18n';
 import { h } from './dom';
 
 export function tokenChips(enc: Encoded, max = 400): HTMLElement {
@@ -13,6 +14,6 @@ export function tokenChips(enc: Encoded, max = 400): HTMLElement {
       h('span', { class: 'tok', role: 'listitem', style: `--hue:${hue.toFixed(0)}`, title: `id ${id}` }, text, h('sub', {}, String(id))),
     );
   }
-  if (enc.ids.length > n) box.append(h('span', { class: 'muted' }, ` … ${enc.ids.length - n} more`));
+  if (enc.ids.length > n) box.append(h('span', { class: 'muted' }, ` ${tf('tokens.more', { n: enc.ids.length - n })}`));
   return box;
 }

@@ -1,12 +1,16 @@
 // Chat: stream tokens from the session model with sampling controls, and load a checkpoint
-// trained by the native CLI by dropping its folder (or its three files) on the page.
+// trained by the native CLI by dropping its folder (or its three files) on the page, or picking them.
+// The lesson's root gets data-checkpoint="loaded" once a checkpoint loaded (the browser test waits on it).
 import type { SessionInfo } from '../../core/protocol';
 import type { Running } from '../../core/client';
-import { t } from '../../i18n';
+import { t, tf, type StringKey } from '../../i18n';
 import { formatCount, h } from '../../ui/dom';
+import { fileDrop } from '../../ui/file_drop';
 import { lessonHeader, statusLine, type AppContext, type Lesson } from '../lesson';
 
 const NEEDED = ['model.safetensors', 'config.json', 'tokenizer.json'] as const;
+/** The engine's finish reasons (core/infer/engine.h), in words. */
+const REASONS: Record<string, StringKey> = { stop: 'chat.reason.stop', length: 'chat.reason.length', abort: 'chat.reason.abort' };
 
 // Files from a drop: a folder's entries are walked (webkitGetAsEntry), plain files taken as they are.
 async function droppedFiles(dt: DataTransfer): Promise<File[]> {
@@ -31,7 +35,7 @@ async function droppedFiles(dt: DataTransfer): Promise<File[]> {
 export async function loadCheckpointFiles(ctx: AppContext, files: File[]): Promise<SessionInfo> {
   const by = new Map(files.map((f) => [f.name, f]));
   const missing = NEEDED.filter((n) => !by.has(n));
-  if (missing.length) throw new Error(`missing ${missing.join(', ')} (a checkpoint folder holds ${NEEDED.join(', ')})`);
+  if (missing.length) throw new Error(tf('chat.missing', { missing: missing.join(', '), needed: NEEDED.join(', ') }));
   return ctx.core.request('ckpt.load', {
     safetensors: new Uint8Array(await by.get('model.safetensors')!.arrayBuffer()),
     config: await by.get('config.json')!.text(),
@@ -44,8 +48,12 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
   let running: Running<'gen.run'> | null = null;
   const status = statusLine('chat-status');
   const model = h('p', { class: 'muted', id: 'chat-model' });
-  const pick = h('input', { type: 'file', id: 'chat-files', multiple: true, 'aria-label': t('chat.drop') });
-  const drop = h('label', { class: 'drop', id: 'chat-drop', for: 'chat-files', tabindex: 0 }, t('chat.drop'));
+  // one tab stop: the zone (Enter / Space opens the picker); the file input itself is hidden
+  const drop = fileDrop({
+    id: 'chat-drop', inputId: 'chat-files', text: t('chat.drop'), multiple: true,
+    onFiles: (files) => void load(files),
+    onDrop: (dt) => void droppedFiles(dt).then(load).catch((err: Error) => status.set(`${t('common.error')}: ${err.message}`, true)),
+  });
   const prompt = h('textarea', { id: 'chat-prompt', rows: 3 }, 'Once upon a time');
   const mode = h('select', { id: 'chat-mode' }, h('option', { value: 'text' }, t('chat.modeText')), h('option', { value: 'chat' }, t('chat.modeChat')));
   const num = (id: string, label: string, attrs: Record<string, string | number>) => {
@@ -63,28 +71,27 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
 
   const showModel = (info: SessionInfo | null) => {
     const m = info?.model;
-    model.textContent = m ? `${formatCount(m.paramCount)} params · ${String(m.config.n_layers)} layers · dim ${String(m.config.dim)} · ${info?.tokenizer?.type ?? '?'} ${info?.tokenizer?.vocabSize ?? ''}` : t('chat.noModel');
+    model.textContent = m
+      ? tf('chat.modelLine', { params: formatCount(m.paramCount), layers: String(m.config.n_layers), dim: String(m.config.dim), tok: info?.tokenizer?.type ?? '?', vocab: info?.tokenizer?.vocabSize ?? '?' })
+      : t('chat.noModel');
   };
   const refresh = () => ctx.core.request('session.info', {}).result.then((i) => alive && showModel(i)).catch(() => undefined);
   const unwatch = ctx.core.onSession(showModel);
   ctx.core.whenReady().then(refresh).catch(() => undefined);
 
-  const load = async (files: File[]) => {
+  async function load(files: File[]): Promise<void> {
+    delete root.dataset.checkpoint;
     try {
       status.set(t('common.working'));
       const info = await loadCheckpointFiles(ctx, files);
+      if (!alive) return;
       showModel(info);
-      status.set('✓ checkpoint');
+      status.set(t('chat.loaded'));
+      root.dataset.checkpoint = 'loaded';
     } catch (e) {
-      status.set(`${t('common.error')}: ${(e as Error).message}`, true);
+      if (alive) status.set(`${t('common.error')}: ${(e as Error).message}`, true);
     }
-  };
-  pick.addEventListener('change', () => load(Array.from(pick.files ?? [])));
-  drop.addEventListener('dragover', (e) => e.preventDefault());
-  drop.addEventListener('drop', (e) => {
-    e.preventDefault();
-    if (e.dataTransfer) droppedFiles(e.dataTransfer).then(load).catch((err: Error) => status.set(err.message, true));
-  });
+  }
 
   const form = h(
     'form',
@@ -110,7 +117,8 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
       const r = await running.result;
       if (alive) {
         out.dataset.done = '1';
-        stats.textContent = `${r.tokens} tokens · ${r.tokensPerSec.toFixed(1)} tokens/s · ${r.finishReason}`;
+        const reason = REASONS[r.finishReason];
+        stats.textContent = tf('chat.stats', { tokens: r.tokens, rate: r.tokensPerSec.toFixed(1), reason: reason ? t(reason) : r.finishReason });
         status.set('');
       }
     } catch (err) {
@@ -128,7 +136,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     'section',
     { class: 'lesson', id: 'lesson-chat' },
     lessonHeader(t('chat.title'), t('chat.intro'), ['docs/sampling.md', 'docs/paged_attention.md', 'docs/checkpoints.md'], ['core/infer/engine.cpp', 'core/infer/sampler.cpp', 'core/infer/text_stream.cpp', 'native/generate.cpp', 'wasm/infer_bindings.cpp']),
-    h('div', { class: 'card' }, model, drop, pick),
+    h('div', { class: 'card' }, model, drop.zone, drop.input),
     form,
     h('section', { class: 'card' }, out, stats),
   );

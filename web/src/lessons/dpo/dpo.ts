@@ -1,12 +1,14 @@
 // DPO lab: preference optimisation of the current model against a frozen copy of itself, with the
 // chosen / rejected implicit rewards, their margin and the preference accuracy (training batches
-// and held-out pairs) plotted live, and greedy answers of the reference vs the policy.
-import type { AppContext, Lesson } from '../lesson';
+// and held-out pairs) plotted live, and greedy answers of the reference vs the policy (one per
+// worker slice, so their Stop lands between two answers).
+import type { Running } from '../../core/client';
+import { lessonHeader, type AppContext, type Lesson } from '../lesson';
 import { h, formatCount } from '../../ui/dom';
 import { LiveChart } from '../../ui/live_chart';
 import type { DpoAnswer, DpoEval, PolicyInfo } from '../sft/align_types';
-import { baseCard, numberField, sourceLinks, statList } from '../sft/common';
-import { tr } from '../sft/strings';
+import { baseCard, numberField, statList } from '../sft/common';
+import { tr, trf, type AlignKey } from '../sft/strings';
 
 interface DpoState {
   status: 'idle' | 'running' | 'done' | 'error';
@@ -29,8 +31,16 @@ declare global {
 }
 window.__dpoState = state;
 let running: { stop(): void } | null = null;
+let answering: Running<'dpo.answers'> | null = null;
 const listeners = new Set<() => void>();
 const changed = () => listeners.forEach((f) => f());
+
+/** Why the rejected reply is worse (core/data/gen_preference.cpp), in words. */
+const REASONS: Record<string, AlignKey> = {
+  shuffled_sentences: 'dpo.reason.shuffled_sentences', repetitive: 'dpo.reason.repetitive', off_topic: 'dpo.reason.off_topic',
+  unfinished: 'dpo.reason.unfinished', wrong_answer: 'dpo.reason.wrong_answer', ignores_instruction: 'dpo.reason.ignores_instruction',
+};
+const reasonText = (r: string) => (REASONS[r] ? tr(REASONS[r]) : r);
 
 function mount(container: HTMLElement, ctx: AppContext): () => void {
   const method = h('select', { id: 'dpo-method', name: 'method' }, h('option', { value: 'full' }, tr('full')), h('option', { value: 'lora' }, tr('lora')));
@@ -61,47 +71,60 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
   const renderAnswers = () =>
     answersBox.replaceChildren(...state.answers.map((a) =>
       h('article', { class: 'answer' },
-        h('p', { class: 'q' }, h('strong', {}, `${tr('prompt')}: `), a.prompt, ' ', h('span', { class: 'badge' }, a.reason)),
+        h('p', { class: 'q' }, h('strong', {}, `${tr('prompt')}: `), a.prompt, ' ', h('span', { class: 'badge', 'data-reason': a.reason }, reasonText(a.reason))),
         h('p', { class: 'muted' }, h('strong', {}, `${tr('dpo.chosenReply')}: `), a.chosen),
         h('p', { class: 'muted' }, h('strong', {}, `${tr('dpo.rejectedReply')}: `), a.rejected),
         h('p', {}, h('strong', {}, `${tr('before')}: `), h('span', { class: 'before' }, a.before || '∅')),
         h('p', {}, h('strong', {}, `${tr('after')}: `), h('span', { class: 'after' }, a.after || '∅')))));
+  // the button is the answers' stop button while they come
   answersBtn.addEventListener('click', async () => {
-    answersBtn.disabled = true;
+    if (answering) {
+      answering.stop();
+      return;
+    }
+    state.answers = [];
+    const run = ctx.core.request('dpo.answers', { k: 4, maxNew: 40 }, (a) => {
+      state.answers.push(a);
+      changed();
+    });
+    answering = run;
+    changed();
     try {
-      state.answers = await ctx.core.request('dpo.answers', { k: 4, maxNew: 40 }).result;
-      renderAnswers();
+      const r = await run.result;
+      state.answers = r.answers;
+      if (r.stopped) state.message = trf('answersStopped', { n: r.answers.length });
     } catch (e) {
-      status.textContent = (e as Error).message;
+      state.message = (e as Error).message;
     } finally {
-      renderStatus();
+      answering = null;
+      changed();
     }
   });
   commitBtn.addEventListener('click', async () => {
     try {
       await ctx.core.request('dpo.commit', {}).result;
-      status.textContent = tr('committed');
+      state.message = tr('committed');  // through state: the base card's refresh redraws the status
     } catch (e) {
-      status.textContent = (e as Error).message;
+      state.message = (e as Error).message;
+    } finally {
+      changed();
     }
   });
 
-  const root = h('section', { class: 'lesson align-lab', 'aria-labelledby': 'dpo-title' },
-    h('h2', { id: 'dpo-title', tabindex: -1 }, tr('dpo.title')),
-    h('p', { class: 'intro' }, tr('dpo.intro')),
-    sourceLinks('docs/dpo.md', ['core/align/preference.h', 'core/data/gen_preference.h', 'wasm/align_bindings.cpp']),
+  const root = h('section', { class: 'lesson align-lab', id: 'lesson-dpo', 'aria-labelledby': 'dpo-title' },
+    lessonHeader(tr('dpo.title'), tr('dpo.intro'), ['docs/dpo.md'], ['core/align/preference.h', 'core/data/gen_preference.h', 'wasm/align_bindings.cpp'], { titleId: 'dpo-title' }),
     base.card,
     h('div', { class: 'layout' }, form, marginCard, accCard),
     answersCard);
   container.append(root);
 
   const marginChart = new LiveChart(marginBox, {
-    xLabel: 'step', yLabel: 'reward (β·log ratio)',
+    xLabel: tr('axisStep'), yLabel: tr('dpo.axisReward'),
     series: [{ label: tr('dpo.chosen'), color: '--chart-1', width: 1.5 }, { label: tr('dpo.rejected'), color: '--danger', width: 1.5 },
-      { label: tr('dpo.margin'), color: '--fg', width: 2.5 }, { label: 'loss', color: '--chart-ref', dash: [6, 6] }],
+      { label: tr('dpo.margin'), color: '--fg', width: 2.5 }, { label: tr('loss'), color: '--chart-ref', dash: [6, 6] }],
   });
   const accChart = new LiveChart(accBox, {
-    xLabel: 'step', yLabel: 'accuracy', height: 220,
+    xLabel: tr('axisStep'), yLabel: tr('dpo.axisAcc'), height: 220,
     series: [{ label: tr('dpo.trainAcc'), color: '--chart-raw', width: 1 }, { label: tr('dpo.valAcc'), color: '--chart-1', width: 2.5 }],
   });
   const renderCharts = () => {
@@ -115,10 +138,13 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     root.dataset.status = state.status;
     toggle.textContent = busy ? tr('stop') : tr('dpo.start');
     toggle.classList.toggle('danger', busy);
-    toggle.disabled = !busy && (!base.isReady() || base.busy());
+    // a new run would delete the trainer the answers come from
+    toggle.disabled = !busy && (!base.isReady() || base.busy() || answering !== null);
     for (const el of [method, steps.input, lr.input, beta.input, batch.input]) el.disabled = busy;
-    answersBtn.disabled = busy || state.info === null;
-    commitBtn.disabled = busy || state.info === null;
+    answersBtn.textContent = answering ? tr('stop') : tr('answers.button');
+    answersBtn.classList.toggle('danger', answering !== null);
+    answersBtn.disabled = answering === null && (busy || state.info === null);
+    commitBtn.disabled = busy || answering !== null || state.info === null;
     progress.max = Math.max(Number(steps.input.value), 1);
     progress.value = state.steps.length ? state.steps[state.steps.length - 1] : 0;
     status.textContent = state.message || (base.isReady() ? tr('status.ready') : tr('base.none'));
@@ -138,6 +164,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
       frame = 0;
       renderCharts();
       renderStatus();
+      if (answersBox.childElementCount !== state.answers.length) renderAnswers();
     });
   };
   listeners.add(redraw);
@@ -172,7 +199,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
         state.rejected.push(s.rejected);
         state.margin.push(s.margin);
         state.accuracy.push(s.accuracy);
-        state.message = `${tr('dpo.running')} ${s.step} / ${n}`;
+        state.message = trf('dpo.runningLine', { step: s.step, steps: n });
       } else {
         state.evals.push(p.eval);
       }
@@ -182,7 +209,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     try {
       const r = await run.result;
       state.status = 'done';
-      state.message = `${tr('dpo.done')} ${(100 * state.evals[0].accuracy).toFixed(1)}% → ${(100 * r.eval.accuracy).toFixed(1)}% (${r.eval.n} pairs, ${r.steps} ${tr('steps')}).`;
+      state.message = trf(r.stopped ? 'dpo.stoppedLine' : 'dpo.doneLine', { from: (100 * state.evals[0].accuracy).toFixed(1), to: (100 * r.eval.accuracy).toFixed(1), pairs: r.eval.n, steps: r.steps });
     } catch (err) {
       state.status = 'error';
       state.message = (err as Error).message;

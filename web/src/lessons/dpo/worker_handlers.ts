@@ -28,7 +28,20 @@ function current(): DpoTrainer {
   return dpo;
 }
 
-register('dpo.answers', (p) => JSON.parse(current().answersJson(p.k, p.maxNew)) as DpoAnswer[]);
+// one held-out prompt (reference + policy reply) per step of the slices: a stop lands between two
+register('dpo.answers', async (p, ctx) => {
+  const tr = current();
+  const n = Math.min(p.k, tr.answerCount());
+  const answers: DpoAnswer[] = [];
+  const stopped = await ctx.slices(() => {
+    if (answers.length >= n) return false;
+    const a = JSON.parse(tr.answerJson(answers.length, p.maxNew)) as DpoAnswer;
+    answers.push(a);
+    ctx.progress(a);
+    return answers.length < n;
+  });
+  return { answers, stopped };
+});
 register('dpo.commit', (_p, ctx) => {
   current().commit();
   ctx.sessionChanged();

@@ -1,7 +1,7 @@
 // Model lab: the architecture switches of ModelConfig, their parameter count and memory, and
 // every head's attention on a sentence (a fresh random model, or the trained session model).
 import type { AttentionMaps, MemoryInfo } from '../../core/protocol';
-import { t } from '../../i18n';
+import { t, tf } from '../../i18n';
 import { formatCount, h } from '../../ui/dom';
 import { heatmap } from '../../ui/heatmap';
 import { lessonHeader, statusLine, type AppContext, type Lesson } from '../lesson';
@@ -21,15 +21,16 @@ function num(id: string, label: string, value: number, min: number, max: number)
 function mount(container: HTMLElement, ctx: AppContext): () => void {
   let alive = true;
   const status = statusLine('model-status');
-  const dim = num('m-dim', 'dim', 128, 16, 1024);
-  const layers = num('m-layers', 'n_layers', 2, 1, 24);
-  const heads = num('m-heads', 'n_heads', 4, 1, 32);
-  const kv = num('m-kv', 'n_kv_heads', 2, 1, 32);
-  const vocab = num('m-vocab', 'vocab_size', 4096, 256, 65536);
-  const ctxLen = num('m-ctx', 'max_seq_len', 256, 16, 4096);
-  const ffn = select('m-ffn', 'ffn', ['swiglu', 'gelu_mlp'], 'swiglu');
-  const norm = select('m-norm', 'norm', ['rmsnorm', 'layernorm', 'qwen2_rmsnorm'], 'rmsnorm');
-  const pos = select('m-pos', 'pos', ['rope', 'alibi', 'learned', 'sinusoidal', 'none'], 'rope');
+  // labels name the ModelConfig key (configs/model/*.json) and say what it is
+  const dim = num('m-dim', t('model.f.dim'), 128, 16, 1024);
+  const layers = num('m-layers', t('model.f.layers'), 2, 1, 24);
+  const heads = num('m-heads', t('model.f.heads'), 4, 1, 32);
+  const kv = num('m-kv', t('model.f.kv'), 2, 1, 32);
+  const vocab = num('m-vocab', t('model.f.vocab'), 4096, 256, 65536);
+  const ctxLen = num('m-ctx', t('model.f.ctx'), 256, 16, 4096);
+  const ffn = select('m-ffn', t('model.f.ffn'), ['swiglu', 'gelu_mlp'], 'swiglu');
+  const norm = select('m-norm', t('model.f.norm'), ['rmsnorm', 'layernorm', 'qwen2_rmsnorm'], 'rmsnorm');
+  const pos = select('m-pos', t('model.f.pos'), ['rope', 'alibi', 'learned', 'sinusoidal', 'none'], 'rope');
   const source = select('m-source', t('model.source'), [t('model.random'), t('model.session')], t('model.random'));
   const sentence = h('input', { id: 'm-sentence', type: 'text', value: 'The cat sat on the mat because it was tired.', autocomplete: 'off' });
   const run = h('button', { type: 'button', class: 'primary', id: 'm-run' }, t('model.run'));
@@ -45,10 +46,10 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     const g = m.groups;
     numbers.replaceChildren(
       row(t('model.params'), formatCount(m.params), 'params'),
-      row('embedding / attention / ffn', `${formatCount(g.embedding)} / ${formatCount(g.attention)} / ${formatCount(g.ffn)}`, 'groups'),
-      row('norms / head / positions', `${formatCount(g.norms)} / ${formatCount(g.head)} / ${formatCount(g.positions)}`, 'groups2'),
+      row(t('model.groups'), `${formatCount(g.embedding)} / ${formatCount(g.attention)} / ${formatCount(g.ffn)}`, 'groups'),
+      row(t('model.groups2'), `${formatCount(g.norms)} / ${formatCount(g.head)} / ${formatCount(g.positions)}`, 'groups2'),
       row(t('model.memory'), `${bytes(m.weightsBytes)} + ${bytes(m.gradsBytes)} + ${bytes(m.adamBytes)} + ${bytes(m.activationBytes)}`, 'memory'),
-      row(t('model.kv'), `${bytes(m.kvBytesPerToken)} (${bytes(m.kvBytesFullContext)} / ctx)`, 'kv'),
+      row(t('model.kv'), `${bytes(m.kvBytesPerToken)} ${tf('model.kvFull', { bytes: bytes(m.kvBytesFullContext) })}`, 'kv'),
     );
   };
   const showMaps = (a: AttentionMaps) => {
@@ -56,7 +57,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     const blocks: HTMLElement[] = [h('p', { class: 'muted tokens-line' }, label)];
     for (let l = 0; l < a.layers; l++) {
       const row = h('div', { class: 'heat-row' }, h('h4', {}, `${t('model.layer')} ${l}`));
-      for (let hh = 0; hh < a.heads; hh++) row.append(heatmap(a.probs[l][hh], a.T, `L${l} H${hh} (kv ${Math.floor(hh / (a.heads / a.kvHeads))})`));
+      for (let hh = 0; hh < a.heads; hh++) row.append(heatmap(a.probs[l][hh], a.T, tf('model.head', { l, h: hh, kv: Math.floor(hh / (a.heads / a.kvHeads)) })));
       blocks.push(row);
     }
     maps.replaceChildren(...blocks);
@@ -82,7 +83,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
   };
   const form = h(
     'form',
-    { class: 'card', id: 'm-form', 'aria-label': 'config' },
+    { class: 'card', id: 'm-form', 'aria-label': t('model.config') },
     h('div', { class: 'row wrap' }, dim.field, layers.field, heads.field, kv.field, vocab.field, ctxLen.field),
     h('div', { class: 'row wrap' }, ffn.field, norm.field, pos.field),
     numbers,

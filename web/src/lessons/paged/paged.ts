@@ -1,11 +1,11 @@
 // Paged KV lab: the engine's block pool drawn as a grid (fill = slots written, number = ref count,
 // colour = owning request, stripes = shared), every sequence's block table, and the allocation /
 // sharing / copy-on-write / free events of each engine step, one step at a time or played.
-import type { AppContext, Lesson } from '../lesson';
+import { lessonHeader, type AppContext, type Lesson } from '../lesson';
 import { h } from '../../ui/dom';
-import type { MemEvent, PagedStep, PoolSnapshot, RequestSpec } from '../sft/align_types';
-import { numberField, sourceLinks, statList } from '../sft/common';
-import { tr } from '../sft/strings';
+import type { MemEvent, PagedStep, PoolSnapshot, RequestSpec, SeqView } from '../sft/align_types';
+import { numberField, statList } from '../sft/common';
+import { tr, trf, type AlignKey } from '../sft/strings';
 
 interface PagedState {
   snapshot: PoolSnapshot | null;
@@ -32,15 +32,30 @@ const DEMO: RequestSpec[] = [
 
 const hue = (request: number) => (request * 67) % 360;
 
+/** "req 2.1": request 2, sample 1 */
+const seqName = (request: number, index: number) => trf('paged.seq', { request, index });
+
 function describeEvent(e: MemEvent): string {
-  const who = e.request !== undefined ? `req ${e.request}.${e.index}` : '';
+  const v = { block: e.block, who: e.request !== undefined ? seqName(e.request, e.index ?? 0) : '', logical: e.logical ?? '', from: e.from ?? '', ref: e.ref ?? '' };
   switch (e.kind) {
-    case 'alloc': return `alloc  block ${e.block} → ${who} logical ${e.logical}`;
-    case 'share': return `share  block ${e.block} → ${who} logical ${e.logical}${e.revived ? ' (revived from the prefix cache)' : ''}`;
-    case 'cow': return `copy-on-write  block ${e.from} → ${e.block} for ${who} logical ${e.logical}`;
-    case 'release': return `release  block ${e.block} (ref now ${e.ref})`;
-    case 'free': return `free  block ${e.block}`;
+    case 'alloc': return trf('paged.ev.alloc', v);
+    case 'share': return trf(e.revived ? 'paged.ev.revive' : 'paged.ev.share', v);
+    case 'cow': return trf('paged.ev.cow', v);
+    case 'release': return trf('paged.ev.release', v);
+    case 'free': return trf('paged.ev.free', v);
   }
+}
+
+const STATES: Record<SeqView['state'], AlignKey> = { waiting: 'paged.state.waiting', running: 'paged.state.running', finished: 'paged.state.finished' };
+const REASONS: Record<string, AlignKey> = { stop: 'paged.reason.stop', length: 'paged.reason.length', abort: 'paged.reason.abort' };
+
+/** "req 0.1 · finished (stop token) · 23 tokens" */
+function describeSeq(q: SeqView): string {
+  const parts = [seqName(q.request, q.index), STATES[q.state] ? tr(STATES[q.state]) : q.state];
+  let head = parts.join(' · ');
+  if (q.reason) head += ` (${REASONS[q.reason] ? tr(REASONS[q.reason]) : q.reason})`;
+  if (q.length) head += ` · ${trf('paged.seqTokens', { n: q.length })}`;
+  return head;
 }
 
 function mount(container: HTMLElement, ctx: AppContext): () => void {
@@ -76,10 +91,8 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
   const eventsCard = h('section', { class: 'card events-card', 'aria-labelledby': 'paged-ev-title' }, h('h3', { id: 'paged-ev-title' }, tr('paged.events')), events);
   const note = h('p', { class: 'muted', id: 'paged-note' });
 
-  const root = h('section', { class: 'lesson align-lab paged', 'aria-labelledby': 'paged-title' },
-    h('h2', { id: 'paged-title', tabindex: -1 }, tr('paged.title')),
-    h('p', { class: 'intro' }, tr('paged.intro')),
-    sourceLinks('docs/paged_attention.md', ['core/infer/paged.h', 'core/infer/engine.h', 'wasm/engine_bindings.cpp']),
+  const root = h('section', { class: 'lesson align-lab paged', id: 'lesson-paged', 'aria-labelledby': 'paged-title' },
+    lessonHeader(tr('paged.title'), tr('paged.intro'), ['docs/paged_attention.md', 'docs/kv_cache.md'], ['core/infer/paged.h', 'core/infer/engine.h', 'wasm/engine_bindings.cpp'], { titleId: 'paged-title' }),
     note,
     h('div', { class: 'paged-layout' }, controls, poolCard, tablesCard, eventsCard));
   container.append(root);
@@ -106,7 +119,8 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
       const cell = h('div', {
         class: `block${ref > 1 ? ' shared' : ''}${ref === 0 ? ' free' : ''}${s.cached[b] ? ' cached' : ''}`,
         'data-block': b, 'data-ref': ref, 'data-event': touched.get(b),
-        title: `block ${b}: ref ${ref}, ${s.block_tokens[b]}/${s.block_size} slots${owners.length ? ', ' + owners.map(([r, i]) => `req ${r}.${i}`).join(' ') : ''}${s.cached[b] ? ', cached prefix' : ''}`,
+        title: trf('paged.blockTitle', { block: b, ref, used: s.block_tokens[b], size: s.block_size }) +
+          (owners.length ? ', ' + owners.map(([r, i]) => seqName(r, i)).join(' ') : '') + (s.cached[b] ? `, ${tr('paged.cached')}` : ''),
       }, h('span', { class: 'fill' }), h('span', { class: 'id' }, String(b)), ref > 0 ? h('span', { class: 'ref' }, String(ref)) : null);
       if (ref > 0) cell.style.setProperty('--h', String(hue(owners[0]?.[0] ?? 0)));
       cell.style.setProperty('--fill', String(fill));
@@ -114,8 +128,8 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     }));
     tables.replaceChildren(...s.seqs.map((q) =>
       h('div', { class: `seq ${q.state}`, 'data-request': q.request },
-        h('div', { class: 'seq-head' }, h('span', { class: 'swatch', style: `--h:${hue(q.request)}` }), `req ${q.request}.${q.index} · ${q.state}${q.reason ? ` (${q.reason})` : ''}${q.length ? ` · ${q.length} tok` : ''}`),
-        h('div', { class: 'chips' }, ...q.block_table.map((b, j) => h('span', { class: `chip${s.ref_count[b] > 1 ? ' shared' : ''}`, title: `logical ${j} → physical ${b}` }, String(b)))),
+        h('div', { class: 'seq-head' }, h('span', { class: 'swatch', style: `--h:${hue(q.request)}` }), describeSeq(q)),
+        h('div', { class: 'chips' }, ...q.block_table.map((b, j) => h('span', { class: `chip${s.ref_count[b] > 1 ? ' shared' : ''}`, title: trf('paged.chipTitle', { logical: j, physical: b }) }, String(b)))),
         h('div', { class: 'seq-text' }, h('mark', { class: 'prompt' }, q.prompt), q.text))));
     events.replaceChildren(...(state.events.length ? state.events.map((e) => h('li', { class: `ev ${e.kind}` }, describeEvent(e))) : [h('li', { class: 'muted' }, tr('paged.noEvents'))]));
     stats.set('occupancy', `${s.used_blocks} / ${s.num_blocks} (${(100 * s.occupancy).toFixed(0)}%)`);
@@ -136,7 +150,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     state.snapshot = r.snapshot;
     state.events = r.events;
     state.history++;
-    if (!r.hasWork) state.message = `${tr('paged.steps')}: ${r.snapshot.steps} · ${r.snapshot.requests_finished} / ${r.snapshot.requests_added} done`;
+    if (!r.hasWork) state.message = trf('paged.allDone', { steps: r.snapshot.steps, done: r.snapshot.requests_finished, added: r.snapshot.requests_added });
     render();
   };
   const create = async () => {

@@ -1,11 +1,14 @@
 // Run viewer: drop a native run's metrics.jsonl and see its curves (loss with held-out loss, lr,
 // gradient norm, tokens/s) and the per-layer telemetry as a heatmap (layers x logged steps).
 // Pure page code: the file is read locally with FileReader, no wasm involved.
-import type { Lesson } from '../lesson';
+// Series keep the file's field names (loss, val_loss, act_rms, ...) in their labels: they are what
+// a metrics.jsonl line holds.
+import { lessonHeader, type Lesson } from '../lesson';
 import { h } from '../../ui/dom';
+import { fileDrop } from '../../ui/file_drop';
 import { LiveChart } from '../../ui/live_chart';
-import { sourceLinks } from '../sft/common';
-import { tr } from '../sft/strings';
+import '../sft/align.css';  // the styles of the ALIGN-WEB labs
+import { tr, trf, type AlignKey } from '../sft/strings';
 import { parseMetrics, type RunMetrics } from './parse';
 
 let loaded: { name: string; metrics: RunMetrics } | null = null;
@@ -16,6 +19,7 @@ declare global {
 }
 
 type HeatMetric = 'act_rms' | 'act_max' | 'grad_norm';
+const METRICS: Record<HeatMetric, AlignKey> = { act_rms: 'runs.m.act_rms', act_max: 'runs.m.act_max', grad_norm: 'runs.m.grad_norm' };
 
 /** Colour of t in [0, 1]: a perceptually ordered dark-blue → yellow ramp (viridis-like). */
 function ramp(t: number): string {
@@ -36,8 +40,9 @@ function drawHeatmap(canvas: HTMLCanvasElement, m: RunMetrics, metric: HeatMetri
   canvas.width = width;
   canvas.height = nl * cellH + bottom;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
+  caption.dataset.layers = String(rows.length ? nl : 0);
   if (!rows.length || !nl) {
-    caption.textContent = 'no telemetry lines in this file';
+    caption.textContent = tr('runs.noTelemetry');
     return;
   }
   // log scale: activations and gradient norms span orders of magnitude across layers and time
@@ -55,30 +60,30 @@ function drawHeatmap(canvas: HTMLCanvasElement, m: RunMetrics, metric: HeatMetri
     }
   });
   ctx.fillStyle = fg;
-  for (let l = 0; l < nl; l++) ctx.fillText(`layer ${l}`, 4, l * cellH + 15);
-  ctx.fillText(`step ${rows[0].step}`, left, nl * cellH + 14);
-  const endLabel = `step ${rows[rows.length - 1].step}`;
+  for (let l = 0; l < nl; l++) ctx.fillText(trf('runs.layer', { l }), 4, l * cellH + 15);
+  ctx.fillText(trf('runs.stepAt', { step: rows[0].step }), left, nl * cellH + 14);
+  const endLabel = trf('runs.stepAt', { step: rows[rows.length - 1].step });
   ctx.fillText(endLabel, width - ctx.measureText(endLabel).width - 4, nl * cellH + 14);
-  caption.textContent = `${metric}: ${nl} layers × ${rows.length} telemetry steps, colour = log10 value from ${lo.toFixed(2)} (dark) to ${hi.toFixed(2)} (yellow)`;
+  caption.textContent = trf('runs.caption', { metric: tr(METRICS[metric]), layers: nl, steps: rows.length, lo: lo.toFixed(2), hi: hi.toFixed(2) });
 }
 
 function mount(container: HTMLElement): () => void {
-  const file = h('input', { id: 'runs-file', type: 'file', accept: '.jsonl,.json,.txt,application/json', class: 'sr-only' });
-  const drop = h('label', { class: 'dropzone', for: 'runs-file', tabindex: 0, id: 'runs-drop' }, tr('runs.drop'));
+  const drop = fileDrop({
+    id: 'runs-drop', inputId: 'runs-file', text: tr('runs.drop'), className: 'dropzone', accept: '.jsonl,.json,.txt,application/json',
+    onFiles: (fs) => readFile(fs[0]),
+  });
   const status = h('p', { class: 'status', id: 'runs-status', role: 'status', 'aria-live': 'polite' });
   const charts = h('div', { class: 'runs-charts' });
-  const metric = h('select', { id: 'runs-metric' }, ...(['act_rms', 'act_max', 'grad_norm'] as const).map((m) => h('option', { value: m }, m)));
+  const metric = h('select', { id: 'runs-metric' }, ...(['act_rms', 'act_max', 'grad_norm'] as const).map((m) => h('option', { value: m }, tr(METRICS[m]))));
   const canvas = h('canvas', { id: 'runs-heatmap', role: 'img', 'aria-label': tr('runs.heat') });
   const caption = h('p', { class: 'muted', id: 'runs-heat-caption' });
   const finalBox = h('pre', { class: 'final-json', id: 'runs-final' });
   const heatCard = h('section', { class: 'card', 'aria-labelledby': 'runs-heat-title' }, h('h3', { id: 'runs-heat-title' }, tr('runs.heat')),
     h('div', { class: 'field inline' }, h('label', { for: 'runs-metric' }, tr('runs.metric')), metric), h('div', { class: 'heat-wrap' }, canvas), caption);
   const finalCard = h('details', { class: 'card' }, h('summary', {}, tr('runs.final')), finalBox);
-  const root = h('section', { class: 'lesson align-lab runs', 'aria-labelledby': 'runs-title' },
-    h('h2', { id: 'runs-title', tabindex: -1 }, tr('runs.title')),
-    h('p', { class: 'intro' }, tr('runs.intro')),
-    sourceLinks('docs/training.md', ['native/pretrain.cpp', 'native/align_cmds.cpp', 'core/train/trainer.h']),
-    h('div', { class: 'card' }, file, drop, status), charts, heatCard, finalCard);
+  const root = h('section', { class: 'lesson align-lab runs', id: 'lesson-runs', 'aria-labelledby': 'runs-title' },
+    lessonHeader(tr('runs.title'), tr('runs.intro'), ['docs/training.md'], ['native/pretrain.cpp', 'native/align_cmds.cpp', 'core/train/trainer.h', 'web/src/lessons/runs/parse.ts'], { titleId: 'runs-title' }),
+    h('div', { class: 'card' }, drop.zone, drop.input, status), charts, heatCard, finalCard);
   container.append(root);
 
   let live: LiveChart[] = [];
@@ -89,8 +94,8 @@ function mount(container: HTMLElement): () => void {
     window.__runsState = loaded;
     if (!loaded) return;
     const m = loaded.metrics;
-    status.textContent = `${loaded.name}: ${m.lines} ${tr('runs.lines')}, ${m.steps.length} step / ${m.evals.length} eval / ${m.telemetry.length} telemetry` +
-      (m.bad ? ` · ${m.bad} ${tr('runs.bad')}` : '');
+    status.textContent = trf('runs.loaded', { name: loaded.name, lines: m.lines, steps: m.steps.length, evals: m.evals.length, tele: m.telemetry.length }) +
+      (m.bad ? ` · ${trf('runs.bad', { n: m.bad })}` : '');
     root.dataset.loaded = String(m.steps.length);
     const panel = (id: string, title: string, ys: Array<{ label: string; color: string; key: string; evalKey?: boolean; dash?: number[] }>) => {
       if (!ys.some((y) => (y.evalKey ? m.evals.length : m.steps.some((s) => y.key in s)))) return;
@@ -99,19 +104,20 @@ function mount(container: HTMLElement): () => void {
       const xs = [...new Set([...m.steps.map((s) => s.step), ...m.evals.map((e) => e.step)])].sort((a, b) => a - b);
       const byStep = new Map(m.steps.map((s) => [s.step, s]));
       const evByStep = new Map(m.evals.map((e) => [e.step, e]));
-      const c = new LiveChart(box, { xLabel: 'step', yLabel: title, height: 220, series: ys.map((y) => ({ label: y.label, color: y.color, width: y.evalKey ? 2.5 : 1.5, dash: y.dash })) });
+      const c = new LiveChart(box, { xLabel: tr('axisStep'), yLabel: title, height: 220, series: ys.map((y) => ({ label: y.label, color: y.color, width: y.evalKey ? 2.5 : 1.5, dash: y.dash })) });
       c.set(xs, ys.map((y) => xs.map((x) => (y.evalKey ? evByStep.get(x)?.[y.key] : byStep.get(x)?.[y.key]) ?? null)));
       live.push(c);
     };
     panel('runs-loss', tr('runs.loss'), [
-      { label: 'loss', color: '--chart-1', key: 'loss' },
-      { label: 'val_loss', color: '--danger', key: 'val_loss', evalKey: true },
+      { label: tr('runs.s.loss'), color: '--chart-1', key: 'loss' },
+      { label: tr('runs.s.val_loss'), color: '--danger', key: 'val_loss', evalKey: true },
     ]);
-    const extra = m.stepKeys.filter((k) => ['accuracy', 'margin', 'chosen', 'rejected'].includes(k));
-    if (extra.length) panel('runs-pref', 'preference', extra.map((k, i) => ({ label: k, color: ['--chart-1', '--danger', '--fg', '--chart-ref'][i], key: k })));
-    panel('runs-lr', tr('runs.lr'), [{ label: 'lr', color: '--chart-1', key: 'lr' }]);
-    panel('runs-gn', tr('runs.gn'), [{ label: 'grad_norm', color: '--chart-1', key: 'grad_norm' }]);
-    panel('runs-tps', tr('runs.tps'), [{ label: 'tokens_per_s', color: '--chart-1', key: 'tokens_per_s' }]);
+    const pref: Record<string, AlignKey> = { accuracy: 'runs.s.accuracy', margin: 'runs.s.margin', chosen: 'runs.s.chosen', rejected: 'runs.s.rejected' };
+    const extra = m.stepKeys.filter((k) => k in pref);
+    if (extra.length) panel('runs-pref', tr('runs.pref'), extra.map((k, i) => ({ label: tr(pref[k]), color: ['--chart-1', '--danger', '--fg', '--chart-ref'][i], key: k })));
+    panel('runs-lr', tr('runs.lr'), [{ label: tr('runs.s.lr'), color: '--chart-1', key: 'lr' }]);
+    panel('runs-gn', tr('runs.gn'), [{ label: tr('runs.s.grad_norm'), color: '--chart-1', key: 'grad_norm' }]);
+    panel('runs-tps', tr('runs.tps'), [{ label: tr('runs.s.tokens_per_s'), color: '--chart-1', key: 'tokens_per_s' }]);
     drawHeatmap(canvas, m, metric.value as HeatMetric, caption);
     finalBox.textContent = m.final ? JSON.stringify(m.final, null, 2) : '–';
   };
@@ -119,30 +125,12 @@ function mount(container: HTMLElement): () => void {
     loaded = { name, metrics: parseMetrics(text) };
     show();
   };
-  const readFile = (f: File) => {
+  function readFile(f: File): void {
     const r = new FileReader();
     r.onload = () => load(f.name, String(r.result));
-    r.onerror = () => (status.textContent = `${f.name}: ${r.error?.message ?? 'could not read'}`);
+    r.onerror = () => (status.textContent = `${f.name}: ${r.error?.message ?? tr('runs.unreadable')}`);
     r.readAsText(f);
-  };
-  file.addEventListener('change', () => file.files?.[0] && readFile(file.files[0]));
-  drop.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      file.click();
-    }
-  });
-  drop.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    drop.classList.add('over');
-  });
-  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (e) => {
-    e.preventDefault();
-    drop.classList.remove('over');
-    const f = e.dataTransfer?.files?.[0];
-    if (f) readFile(f);
-  });
+  }
   metric.addEventListener('change', () => loaded && drawHeatmap(canvas, loaded.metrics, metric.value as HeatMetric, caption));
   const onResize = () => loaded && drawHeatmap(canvas, loaded.metrics, metric.value as HeatMetric, caption);
   window.addEventListener('resize', onResize);

@@ -221,14 +221,15 @@ declare module '../../core/protocol' {
       result: { steps: number; stopped: boolean; loss: number };
     };
     'sft.mask': { payload: { index: number }; progress: never; result: MaskView };
-    'sft.answers': { payload: { k: number; maxNew: number }; progress: never; result: SftAnswer[] };
+    /** Greedy answers to the first k held-out prompts, one streamed per progress message. */
+    'sft.answers': { payload: { k: number; maxNew: number }; progress: SftAnswer; result: { answers: SftAnswer[]; stopped: boolean } };
     'sft.commit': { payload: Record<string, never>; progress: never; result: { ok: true } };
     'dpo.start': {
       payload: { options: AlignOptions; steps: number; evalEvery: number };
       progress: { type: 'info'; info: PolicyInfo; eval: DpoEval } | { type: 'step'; step: DpoStep } | { type: 'eval'; eval: DpoEval };
       result: { steps: number; stopped: boolean; eval: DpoEval };
     };
-    'dpo.answers': { payload: { k: number; maxNew: number }; progress: never; result: DpoAnswer[] };
+    'dpo.answers': { payload: { k: number; maxNew: number }; progress: DpoAnswer; result: { answers: DpoAnswer[]; stopped: boolean } };
     'dpo.commit': { payload: Record<string, never>; progress: never; result: { ok: true } };
     'paged.create': { payload: EngineOptions; progress: never; result: PoolSnapshot };
     'paged.add': { payload: { requests: RequestSpec[] }; progress: never; result: PoolSnapshot };

@@ -1,25 +1,11 @@
-// Pieces the SFT, DPO and Paged KV labs share: links to the theory page and the code, number
-// fields, a stats list, and the "base model" card (use the current model, or pretrain a tiny one).
+// Pieces the SFT, DPO and Paged KV labs share: number fields, a stats list, and the "base model"
+// card (use the current model, or pretrain a tiny one). The heading with the links to the theory
+// and the code is lessonHeader() of ../lesson.ts, as in every lesson.
 import type { AppContext } from '../lesson';
 import { h, formatCount } from '../../ui/dom';
-import { tr } from './strings';
+import { tr, trf } from './strings';
 import type { BaseStatus } from './align_types';
 import './align.css';
-
-// The docs/ pages and sources live in the repository next to web/. A built page served from the
-// repository root (web/dist/) reaches them at ../../; VITE_SOURCE_BASE points elsewhere (e.g. the
-// repository's web view) when the page is hosted alone.
-const SOURCE_BASE: string = (import.meta.env.VITE_SOURCE_BASE as string | undefined) ?? '../../';
-
-export function sourceLinks(doc: string, code: string[]): HTMLElement {
-  const p = h('p', { class: 'source-links' }, `${tr('docs')}: `, h('a', { href: SOURCE_BASE + doc, target: '_blank', rel: 'noopener' }, doc));
-  p.append(` · ${tr('code')}: `);
-  code.forEach((c, i) => {
-    if (i > 0) p.append(', ');
-    p.append(h('a', { href: SOURCE_BASE + c, target: '_blank', rel: 'noopener' }, c));
-  });
-  return p;
-}
 
 export function numberField(label: string, id: string, attrs: Record<string, string | number>) {
   const input = h('input', { id, name: id, type: 'number', inputmode: 'decimal', required: true, ...attrs });
@@ -47,7 +33,7 @@ export function baseCard(ctx: AppContext, idPrefix: string, onChange: (ready: bo
     { class: 'card base-card', 'aria-labelledby': `${idPrefix}-base-title` },
     h('h3', { id: `${idPrefix}-base-title` }, tr('base.title')),
     status,
-    h('details', {}, h('summary', {}, '?'), h('p', { class: 'muted' }, tr('base.explain'))),
+    h('details', {}, h('summary', {}, tr('base.how')), h('p', { class: 'muted' }, tr('base.explain'))),
     h('div', { class: 'row' }, button, progress),
   );
   let ready = false;
@@ -57,9 +43,9 @@ export function baseCard(ctx: AppContext, idPrefix: string, onChange: (ready: bo
     ready = s.chat_ready;
     card.dataset.ready = String(ready);
     status.classList.remove('error');
+    const cfg = s.config as { dim?: number; n_layers?: number } | undefined;
     status.textContent = ready
-      ? `${tr('base.ready')}: ${formatCount(s.params ?? 0)} params, ${String((s.config as { dim?: number } | undefined)?.dim ?? '?')} wide, ` +
-        `${String((s.config as { n_layers?: number } | undefined)?.n_layers ?? '?')} layers.`
+      ? trf('base.readyLine', { params: formatCount(s.params ?? 0), dim: String(cfg?.dim ?? '?'), layers: String(cfg?.n_layers ?? '?') })
       : tr('base.none');
     onChange(ready);
   };
@@ -84,13 +70,13 @@ export function baseCard(ctx: AppContext, idPrefix: string, onChange: (ready: bo
     button.classList.add('danger');
     const run = ctx.core.request('align.base', { steps, seed: 1 }, (p) => {
       progress.value = p.step;
-      status.textContent = `${tr('base.training')} ${p.step} / ${p.steps}, ${tr('loss')} ${p.loss.toFixed(3)}`;
+      status.textContent = trf('base.trainingLine', { step: p.step, steps: p.steps, loss: p.loss.toFixed(3) });
     });
     running = run;
     try {
       const r = await run.result;
       await refresh();
-      status.textContent = `${tr('base.done')}: ${formatCount(r.params)} params, ${r.vocab} tokens, ${tr('loss')} ${r.loss.toFixed(3)} (${r.steps} ${tr('steps')}).`;
+      status.textContent = trf(r.stopped ? 'base.stoppedLine' : 'base.doneLine', { params: formatCount(r.params), vocab: r.vocab, loss: r.loss.toFixed(3), steps: r.steps });
     } catch (e) {
       status.textContent = (e as Error).message;
       status.classList.add('error');

@@ -18,7 +18,11 @@ declare module '@llm-core/llm_core.mjs' {
     evalLoss(): number;
     baseEvalLoss(): number;
     maskJson(i: number): string;
+    /** JSON SftAnswer[] of the first k held-out prompts. */
     answersJson(k: number, maxNew: number): string;
+    /** JSON SftAnswer of held-out prompt i (0 <= i < answerCount()). */
+    answerJson(i: number, maxNew: number): string;
+    answerCount(): number;
     commit(): void;
     infoJson(): string;
     stepsDone(): number;
@@ -27,7 +31,11 @@ declare module '@llm-core/llm_core.mjs' {
   export interface DpoTrainer extends EmbindObject {
     step(): string;
     evaluate(): string;
+    /** JSON DpoAnswer[] of the first k held-out pairs. */
     answersJson(k: number, maxNew: number): string;
+    /** JSON DpoAnswer of held-out pair i (0 <= i < answerCount()). */
+    answerJson(i: number, maxNew: number): string;
+    answerCount(): number;
     commit(): void;
     infoJson(): string;
     stepsDone(): number;

@@ -1,13 +1,15 @@
 // SFT lab: fine-tune the current model on generated chats (full or LoRA), see the assistant-only
 // loss mask over a held-out chat, the train / held-out loss, and greedy answers before vs after.
 // The run lives in the worker (sft/worker_handlers.ts); this view keeps its numbers in `state`
-// so switching lessons and back redraws everything.
-import type { AppContext, Lesson } from '../lesson';
+// so switching lessons and back redraws everything. The answers come one per worker slice, so
+// their Stop lands between two answers.
+import type { Running } from '../../core/client';
+import { lessonHeader, type AppContext, type Lesson } from '../lesson';
 import { h, formatCount } from '../../ui/dom';
 import { LiveChart } from '../../ui/live_chart';
 import type { MaskView, PolicyInfo, SftAnswer } from './align_types';
-import { baseCard, numberField, sourceLinks, statList } from './common';
-import { tr } from './strings';
+import { baseCard, numberField, statList } from './common';
+import { tr, trf } from './strings';
 
 interface SftState {
   status: 'idle' | 'running' | 'done' | 'error';
@@ -34,6 +36,7 @@ declare global {
 window.__sftState = state;
 
 let running: { stop(): void } | null = null;
+let answering: Running<'sft.answers'> | null = null;
 const listeners = new Set<() => void>();
 const changed = () => listeners.forEach((f) => f());
 
@@ -43,7 +46,7 @@ export function renderMask(box: HTMLElement, m: MaskView | null): void {
   m.tokens.forEach((t, i) => {
     // newlines are shown as ↵ so every token keeps a visible box
     const text = t.replace(/\n/g, '↵\n');
-    box.append(h('span', { class: m.mask[i] ? 'tok scored' : 'tok', title: `id ${m.ids[i]}${m.mask[i] ? ' · scored' : ''}`, 'data-mask': m.mask[i] }, text));
+    box.append(h('span', { class: m.mask[i] ? 'tok scored' : 'tok', title: `id ${m.ids[i]}${m.mask[i] ? ` · ${tr('sft.scored')}` : ''}`, 'data-mask': m.mask[i] }, text));
   });
 }
 
@@ -103,41 +106,54 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
         h('p', { class: 'q' }, h('strong', {}, `${tr('prompt')}: `), a.prompt),
         h('p', {}, h('strong', {}, `${tr('before')}: `), h('span', { class: 'before' }, a.before || '∅')),
         h('p', {}, h('strong', {}, `${tr('after')}: `), h('span', { class: 'after' }, a.after || '∅'), a.correct ? ' ✓' : ''),
-        h('p', { class: 'muted' }, `ref: ${a.reference}`))));
+        h('p', { class: 'muted' }, `${tr('sft.reference')}: ${a.reference}`))));
   };
+  // the button is the answers' stop button while they come
   answersBtn.addEventListener('click', async () => {
-    answersBtn.disabled = true;
+    if (answering) {
+      answering.stop();
+      return;
+    }
+    state.answers = [];
+    const run = ctx.core.request('sft.answers', { k: 6, maxNew: 32 }, (a) => {
+      state.answers.push(a);
+      changed();
+    });
+    answering = run;
+    changed();
     try {
-      state.answers = await ctx.core.request('sft.answers', { k: 6, maxNew: 32 }).result;
-      renderAnswers();
+      const r = await run.result;
+      state.answers = r.answers;
+      if (r.stopped) state.message = trf('answersStopped', { n: r.answers.length });
     } catch (e) {
-      status.textContent = (e as Error).message;
+      state.message = (e as Error).message;
     } finally {
-      renderStatus();
+      answering = null;
+      changed();
     }
   });
   commitBtn.addEventListener('click', async () => {
     try {
       await ctx.core.request('sft.commit', {}).result;
       state.committed = true;
-      status.textContent = tr('committed');
+      state.message = tr('committed');  // through state: the base card's refresh redraws the status
     } catch (e) {
-      status.textContent = (e as Error).message;
+      state.message = (e as Error).message;
+    } finally {
+      changed();
     }
   });
 
-  const root = h('section', { class: 'lesson align-lab', 'aria-labelledby': 'sft-title' },
-    h('h2', { id: 'sft-title', tabindex: -1 }, tr('sft.title')),
-    h('p', { class: 'intro' }, tr('sft.intro')),
-    sourceLinks('docs/sft.md', ['core/align/sft.h', 'docs/lora.md', 'core/align/lora.h', 'wasm/align_bindings.cpp']),
+  const root = h('section', { class: 'lesson align-lab', id: 'lesson-sft', 'aria-labelledby': 'sft-title' },
+    lessonHeader(tr('sft.title'), tr('sft.intro'), ['docs/sft.md', 'docs/lora.md'], ['core/align/sft.h', 'core/align/lora.h', 'wasm/align_bindings.cpp'], { titleId: 'sft-title' }),
     base.card,
     h('div', { class: 'layout' }, form, chartCard, maskCard),
     answersCard);
   container.append(root);
 
   const chart = new LiveChart(chartBox, {
-    xLabel: 'step', yLabel: 'loss (nats / token)',
-    series: [{ label: tr('sft.train'), color: '--chart-1', width: 1.5 }, { label: tr('sft.val'), color: '--danger', width: 2.5 }, { label: 'base', color: '--chart-ref', dash: [6, 6] }],
+    xLabel: tr('axisStep'), yLabel: tr('sft.axisLoss'),
+    series: [{ label: tr('sft.train'), color: '--chart-1', width: 1.5 }, { label: tr('sft.val'), color: '--danger', width: 2.5 }, { label: tr('sft.base'), color: '--chart-ref', dash: [6, 6] }],
   });
   const renderChart = () => {
     // held-out points sit on their step; the others are gaps
@@ -153,10 +169,13 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     root.dataset.status = state.status;
     toggle.textContent = busy ? tr('stop') : tr('sft.start');
     toggle.classList.toggle('danger', busy);
-    toggle.disabled = !busy && (!base.isReady() || base.busy());
+    // a new run would delete the trainer the answers come from
+    toggle.disabled = !busy && (!base.isReady() || base.busy() || answering !== null);
     for (const el of [method, steps.input, lr.input, batch.input, rank.input, alpha.input, targets]) el.disabled = busy;
-    answersBtn.disabled = busy || state.info === null;
-    commitBtn.disabled = busy || state.info === null;
+    answersBtn.textContent = answering ? tr('stop') : tr('answers.button');
+    answersBtn.classList.toggle('danger', answering !== null);
+    answersBtn.disabled = answering === null && (busy || state.info === null);
+    commitBtn.disabled = busy || answering !== null || state.info === null;
     progress.max = Math.max(Number(steps.input.value), 1);
     progress.value = state.steps.length ? state.steps[state.steps.length - 1] : 0;
     status.textContent = state.message || (base.isReady() ? tr('status.ready') : tr('base.none'));
@@ -175,6 +194,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
       frame = 0;
       renderChart();
       renderStatus();
+      if (answersBox.childElementCount !== state.answers.length) renderAnswers();
     });
   };
   listeners.add(redraw);
@@ -208,7 +228,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
       } else if (p.type === 'step') {
         state.steps.push(p.step.step);
         state.losses.push(p.step.loss);
-        state.message = `${tr('sft.running')} ${p.step.step} / ${n}`;
+        state.message = trf('sft.runningLine', { step: p.step.step, steps: n });
       } else {
         state.evalSteps.push(p.step);
         state.evalLosses.push(p.loss);
@@ -220,7 +240,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
       const r = await run.result;
       state.status = 'done';
       const v = state.evalLosses[state.evalLosses.length - 1];
-      state.message = `${tr('sft.done')} ${state.baseLoss?.toFixed(3)} → ${v?.toFixed(3)} (${r.steps} ${tr('steps')}).`;
+      state.message = trf(r.stopped ? 'sft.stoppedLine' : 'sft.doneLine', { from: state.baseLoss?.toFixed(3) ?? '–', to: v?.toFixed(3) ?? '–', steps: r.steps });
     } catch (err) {
       state.status = 'error';
       state.message = (err as Error).message;

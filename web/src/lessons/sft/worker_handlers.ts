@@ -59,7 +59,20 @@ function current(): SftTrainer {
 }
 
 register('sft.mask', (p) => JSON.parse(current().maskJson(p.index)) as MaskView);
-register('sft.answers', (p) => JSON.parse(current().answersJson(p.k, p.maxNew)) as SftAnswer[]);
+// one held-out prompt (greedy before + after) per step of the slices: a stop lands between two
+register('sft.answers', async (p, ctx) => {
+  const tr = current();
+  const n = Math.min(p.k, tr.answerCount());
+  const answers: SftAnswer[] = [];
+  const stopped = await ctx.slices(() => {
+    if (answers.length >= n) return false;
+    const a = JSON.parse(tr.answerJson(answers.length, p.maxNew)) as SftAnswer;
+    answers.push(a);
+    ctx.progress(a);
+    return answers.length < n;
+  });
+  return { answers, stopped };
+});
 register('sft.commit', (_p, ctx) => {
   current().commit();
   ctx.sessionChanged();

@@ -1,7 +1,9 @@
 // Tokenizer lab: train BPE / WordPiece / Unigram on the same text, compare how they cut a sentence,
-// and watch the teaching BPE learn merges one at a time.
+// and watch the teaching BPE learn merges one at a time. Training the three is one request per
+// tokenizer (each one blocking wasm call), so Stop cancels the ones not started yet.
+import { Job, JobStopped, type Running } from '../../core/client';
 import type { Encoded, TeachMerge, TeachWord, TokenizerType } from '../../core/protocol';
-import { t } from '../../i18n';
+import { t, tf } from '../../i18n';
 import { h } from '../../ui/dom';
 import { tokenChips } from '../../ui/tokens';
 import { lessonHeader, statusLine, type AppContext, type Lesson } from '../lesson';
@@ -50,26 +52,43 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     if (alive) table.replaceChildren(...rows);
   }
 
+  // train button = stop button while the three trainings run
+  let job: Job | null = null;
+  const showTraining = () => {
+    train.textContent = job ? t('common.stop') : t('tok.train');
+    train.classList.toggle('danger', job !== null);
+  };
   train.addEventListener('click', async () => {
+    if (job) {
+      job.stop();
+      status.set(t('tok.stopping'));
+      return;
+    }
+    const my = new Job(ctx.core);
+    job = my;
+    showTraining();
+    const done: string[] = [];
     try {
       if (!corpus.trim()) await loadStories();
-      train.disabled = true;
       for (const type of TYPES) {
-        status.set(`${t('common.working')} ${type}`);
-        const r = await ctx.core.request('tok.train', { type, text: corpus, vocabSize: Number(vocab.value), session: type === 'bpe' }).result;
+        status.set(tf('tok.training', { type }));
+        const r = await my.run('tok.train', { type, text: corpus, vocabSize: Number(vocab.value), session: type === 'bpe' });
         trainedTypes.add(type);
-        status.set(`${type}: ${r.vocabSize} ${t('tok.tokens')}, ${r.seconds.toFixed(2)} s`);
+        done.push(type);
+        if (alive) status.set(tf('tok.trained', { type, n: r.vocabSize, s: r.seconds.toFixed(2) }));
       }
-      use.disabled = false;
-      await compare();
-      status.set(`bpe · wordpiece · unigram ✓`);
+      if (alive) status.set(tf('tok.allTrained', { types: done.join(' · ') }));
     } catch (e) {
-      fail(e);
+      if (!(e instanceof JobStopped)) fail(e);
+      else if (alive) status.set(done.length ? tf('tok.stoppedAfter', { types: done.join(' · ') }) : t('tok.stoppedNone'));
     } finally {
-      train.disabled = false;
+      job = null;
+      use.disabled = !trainedTypes.has('bpe');
+      if (alive) showTraining();
+      await compare().catch(fail);
     }
   });
-  use.addEventListener('click', () => ctx.core.request('tok.use', { type: 'bpe' }).result.then(() => status.set('✓ bpe')).catch(fail));
+  use.addEventListener('click', () => ctx.core.request('tok.use', { type: 'bpe' }).result.then(() => alive && status.set(t('tok.used'))).catch(fail));
   let timer = 0;
   input.addEventListener('input', () => {
     clearTimeout(timer);
@@ -80,6 +99,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
   const teachStart = h('button', { type: 'button', id: 'teach-start' }, t('tok.teachStart'));
   const teachStep = h('button', { type: 'button', id: 'teach-step', disabled: true }, t('tok.teachStep'));
   const teach10 = h('button', { type: 'button', id: 'teach-10', disabled: true }, t('tok.teach10'));
+  const teachStop = h('button', { type: 'button', id: 'teach-stop', disabled: true }, t('common.stop'));
   const mergeList = h('ol', { class: 'merges', id: 'teach-merges' });
   const words = h('div', { class: 'words', id: 'teach-words' });
   const showWords = (ws: TeachWord[]) =>
@@ -88,30 +108,49 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
         h('div', { class: 'word' }, h('span', { class: 'muted' }, `${w.count}× `), tokenChips({ ids: w.ids, pieces: w.pieces, spans: [] })),
       ),
     );
+  // merges run in the worker's time slices: Stop ends a run of merges between two of them
+  let teaching: Running<'tok.teachStep'> | null = null;
+  let teachDone = true;  // no teacher yet, or no pair left to merge
+  const showTeach = () => {
+    teachStep.disabled = teach10.disabled = teachDone || teaching !== null;
+    teachStart.disabled = teaching !== null;
+    teachStop.disabled = teaching === null;
+  };
   teachStart.addEventListener('click', async () => {
     try {
       if (!corpus.trim()) await loadStories();
       const r = await ctx.core.request('tok.teachStart', { text: corpus.slice(0, 20000), words: 12 }).result;
+      if (!alive) return;
       mergeList.replaceChildren();
       showWords(r.words);
-      teachStep.disabled = teach10.disabled = false;
+      teachDone = false;
+      showTeach();
     } catch (e) {
       fail(e);
     }
   });
   const stepN = async (n: number) => {
+    if (teaching) return;
     try {
-      const r = await ctx.core.request('tok.teachStep', { n, words: 12 }, (m: TeachMerge) => {
-        mergeList.append(h('li', {}, h('code', {}, m.leftText), ' + ', h('code', {}, m.rightText), ' → ', h('code', {}, m.text), h('span', { class: 'muted' }, ` (${m.count}×, id ${m.id})`)));
-      }).result;
+      teaching = ctx.core.request('tok.teachStep', { n, words: 12 }, (m: TeachMerge) => {
+        mergeList.append(h('li', {}, h('code', {}, m.leftText), ' + ', h('code', {}, m.rightText), ' → ', h('code', {}, m.text), h('span', { class: 'muted' }, ` ${tf('tok.mergeInfo', { count: m.count, id: m.id })}`)));
+      });
+      showTeach();
+      const r = await teaching.result;
+      if (!alive) return;
       showWords(r.words);
-      if (r.done) teachStep.disabled = teach10.disabled = true;
+      teachDone = r.done;
+      if (r.done) status.set(tf('tok.teachFinished', { n: r.merges }));
     } catch (e) {
       fail(e);
+    } finally {
+      teaching = null;
+      if (alive) showTeach();
     }
   };
   teachStep.addEventListener('click', () => stepN(1));
   teach10.addEventListener('click', () => stepN(10));
+  teachStop.addEventListener('click', () => teaching?.stop());
 
   const root = h(
     'section',
@@ -129,7 +168,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
       'div',
       { class: 'card' },
       h('h3', {}, t('tok.teach')),
-      h('div', { class: 'row' }, teachStart, teachStep, teach10),
+      h('div', { class: 'row' }, teachStart, teachStep, teach10, teachStop),
       h('div', { class: 'teach' }, h('div', {}, h('h4', {}, t('tok.merges')), mergeList), h('div', {}, h('h4', {}, t('tok.words')), words)),
     ),
   );
@@ -137,6 +176,8 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
   return () => {
     alive = false;
     clearTimeout(timer);
+    job?.stop();
+    teaching?.stop();
     root.remove();
   };
 }

@@ -1,11 +1,36 @@
-// Worker side of the Pretrain lab .
+// Worker side of the Pretrain lab: build, reconfigure, pack, train, and save / restore a checkpoint
+// together with its trainer state (wasm/train_bindings.cpp, wasm/checkpoint_bindings.cpp).
 import type { LlmCore } from '@llm-core/llm_core.mjs';
-import type { StepInfo } from '../../core/protocol';
+import type { CheckpointFiles, StepInfo } from '../../core/protocol';
 import { register, sessionInfo } from '../../core/worker_registry';
 
 register('pretrain.build', (p, ctx) => {
   ctx.core.buildModel(JSON.stringify(p.trainConfig));
   ctx.sessionChanged();
+  return sessionInfo(ctx.core);
+});
+
+register('pretrain.configure', (p, ctx) => {
+  ctx.core.configureTraining(JSON.stringify(p.trainConfig));
+  ctx.sessionChanged();
+  return sessionInfo(ctx.core);
+});
+
+// synchronous, so no training slice runs between the weights and the state: both are of one step
+register('pretrain.save', (_p, ctx) => {
+  const files = ctx.core.saveCheckpoint() as CheckpointFiles;
+  const state = ctx.core.saveTrainerState();
+  return { files, state, step: sessionInfo(ctx.core).model?.steps ?? 0 };
+});
+
+register('pretrain.restore', (p, ctx) => {
+  try {
+    ctx.core.loadCheckpoint(p.safetensors, p.config, p.tokenizer);
+    ctx.core.configureTraining(JSON.stringify(p.trainConfig));
+    if (p.state) ctx.core.loadTrainerState(p.state);
+  } finally {
+    ctx.sessionChanged();  // the checkpoint may have loaded even if a later call failed
+  }
   return sessionInfo(ctx.core);
 });
 
