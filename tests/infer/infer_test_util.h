@@ -38,6 +38,14 @@ inline std::unique_ptr<Transformer<float>> random_model(const ModelConfig& c, ui
   return m;
 }
 
+// (n) standard normal floats (kernel tests: GEMV, attention)
+inline std::vector<float> randn(size_t n, uint64_t seed) {
+  Rng r(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = float(r.normal());
+  return v;
+}
+
 inline std::vector<int32_t> random_tokens(int n, int V, uint64_t seed) {
   Rng rng(seed);
   std::vector<int32_t> t(static_cast<size_t>(n));

@@ -8,17 +8,12 @@
 #include <vector>
 
 #include "core/infer/attend.h"
-#include "core/util/rng.h"
+#include "tests/infer/infer_test_util.h"
 
 namespace llm {
 namespace {
 
-std::vector<float> randn(size_t n, uint64_t seed) {
-  Rng r(seed);
-  std::vector<float> v(n);
-  for (float& x : v) x = float(r.normal());
-  return v;
-}
+using testutil::randn;
 
 TEST(Attend, MatchesThePlainLoops) {
   for (int hd : {4, 8, 12, 16, 48, 64, 128, 136}) {

@@ -9,17 +9,12 @@
 #include <vector>
 
 #include "core/infer/gemv.h"
-#include "core/util/rng.h"
+#include "tests/infer/infer_test_util.h"
 
 namespace llm {
 namespace {
 
-std::vector<float> randn(size_t n, uint64_t seed) {
-  Rng r(seed);
-  std::vector<float> v(n);
-  for (float& x : v) x = float(r.normal());
-  return v;
-}
+using testutil::randn;
 
 struct Shape {
   int out, in;
