@@ -37,8 +37,8 @@ int cmd_chat(int argc, char** argv) {
   std::vector<ChatMessage> history = base;
   const bool tty = isatty(0);
   if (tty)
-    std::fprintf(stderr, "chat with %s (context %d tokens%s%s). /clear resets, /quit exits.\n", L.dir.c_str(), ctx,
-                 L.model->options().quantize_int8 ? (L.model->options().int8_activations ? ", int8x8" : ", int8") : "", fmt.chatml ? "" : ", plain-text template");
+    std::fprintf(stderr, "chat with %s (context %d tokens, %s%s). /clear resets, /quit exits.\n", L.dir.c_str(), ctx,
+                 precision_name(L.model->options()), fmt.chatml ? "" : ", plain-text template");
   std::string line;
   for (int turn = 0;;) {
     if (tty) {

@@ -1,6 +1,7 @@
 // Worker side of the DPO lab (wasm/align_bindings.cpp): one DpoTrainer at a time, stepped in slices.
 import type { DpoTrainer } from '@llm-core/llm_core.mjs';
 import { register } from '../../core/worker_registry';
+import { sliceAnswers } from '../sft/answer_slices';
 import type { DpoAnswer, DpoEval, DpoStep, PolicyInfo } from '../sft/align_types';
 
 let dpo: DpoTrainer | null = null;
@@ -28,20 +29,7 @@ function current(): DpoTrainer {
   return dpo;
 }
 
-// one held-out prompt (reference + policy reply) per step of the slices: a stop lands between two
-register('dpo.answers', async (p, ctx) => {
-  const tr = current();
-  const n = Math.min(p.k, tr.answerCount());
-  const answers: DpoAnswer[] = [];
-  const stopped = await ctx.slices(() => {
-    if (answers.length >= n) return false;
-    const a = JSON.parse(tr.answerJson(answers.length, p.maxNew)) as DpoAnswer;
-    answers.push(a);
-    ctx.progress(a);
-    return answers.length < n;
-  });
-  return { answers, stopped };
-});
+register('dpo.answers', (p, ctx) => sliceAnswers<DpoAnswer>(current(), p.k, p.maxNew, ctx));
 register('dpo.commit', (_p, ctx) => {
   current().commit();
   ctx.sessionChanged();

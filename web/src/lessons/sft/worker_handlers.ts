@@ -2,6 +2,7 @@
 // (wasm/align_bindings.cpp). Imported by the worker automatically (worker.ts globs these files).
 import type { AlignBasePretrainer, SftTrainer } from '@llm-core/llm_core.mjs';
 import { register } from '../../core/worker_registry';
+import { sliceAnswers } from './answer_slices';
 import type { BaseStatus, MaskView, PolicyInfo, SftAnswer, SftStep } from './align_types';
 
 let sft: SftTrainer | null = null;
@@ -59,20 +60,7 @@ function current(): SftTrainer {
 }
 
 register('sft.mask', (p) => JSON.parse(current().maskJson(p.index)) as MaskView);
-// one held-out prompt (greedy before + after) per step of the slices: a stop lands between two
-register('sft.answers', async (p, ctx) => {
-  const tr = current();
-  const n = Math.min(p.k, tr.answerCount());
-  const answers: SftAnswer[] = [];
-  const stopped = await ctx.slices(() => {
-    if (answers.length >= n) return false;
-    const a = JSON.parse(tr.answerJson(answers.length, p.maxNew)) as SftAnswer;
-    answers.push(a);
-    ctx.progress(a);
-    return answers.length < n;
-  });
-  return { answers, stopped };
-});
+register('sft.answers', (p, ctx) => sliceAnswers<SftAnswer>(current(), p.k, p.maxNew, ctx));
 register('sft.commit', (_p, ctx) => {
   current().commit();
   ctx.sessionChanged();
