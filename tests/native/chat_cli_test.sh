@@ -2,7 +2,7 @@
 # `llm chat` and `llm generate` end to end with piped stdin, on a tiny checkpoint the CLI trains
 # in a few steps: answers stream to stdout and tokens/s to stderr, /clear forgets the history
 # (the same greedy question gets the same answer again), /quit stops reading, `generate` with the
-# ChatML prompt written by hand gives the chat's greedy answer, --quantize and --int8-activations run, and a LoRA adapter
+# ChatML prompt written by hand gives the chat's greedy answer, --quantize and --int8-activations run, `eval all --quantize` runs, and a LoRA adapter
 # merged at load time (--adapter) equals the LoRA checkpoint.
 # usage: chat_cli_test.sh path/to/llm
 set -euo pipefail
@@ -64,6 +64,12 @@ cmp -s "$W/l1.txt" "$W/l2.txt" || fail "base + adapter '$(cat "$W/l2.txt")' != l
 printf 'hello\n' | chat --adapter "$W/lora" > /dev/null 2> "$W/ca.err" || fail "chat --adapter: $(cat "$W/ca.err")"
 if gen --checkpoint "$W/run" --adapter "$W/run" > /dev/null 2> "$W/e2.err"; then fail "a folder without an adapter must fail"; fi
 grep -q "adapter_config.json" "$W/e2.err" || fail "no clear error for a missing adapter: $(cat "$W/e2.err")"
+
+# eval --quantize: math generates with the int8 model, mcq scores the int8-rounded weights
+"$LLM" eval all --checkpoint "$W/run" --limit 2 --n-gen 2 --max-new 4 --quantize --threads 1 --out "$W/q.json" \
+  > "$W/eq.log" 2>&1 || fail "eval all --quantize: $(tail -5 "$W/eq.log")"
+grep -q "int8: weights quantized" "$W/eq.log" || fail "eval --quantize did not say it quantized: $(tail -5 "$W/eq.log")"
+grep -q '"arith_gen"' "$W/q.json" || fail "eval --quantize wrote no arith_gen result"
 
 if "$LLM" generate --checkpoint "$W/nowhere" --prompt x > /dev/null 2> "$W/e.err"; then fail "a missing checkpoint must fail"; fi
 echo "chat_cli_test: ok"
