@@ -4,7 +4,10 @@
 #include <exception>
 #include <string>
 
+#include <sys/mman.h>
+
 #include "core/model/transformer.h"
+#include "core/util/large_buffer.h"
 #include "native/args.h"
 #include "native/commands.h"
 #include "native/configs.h"
@@ -70,6 +73,14 @@ static void usage() {
 
 int main(int argc, char** argv) {
   using namespace llm::cli;
+  // inference weights in huge pages (core/util/large_buffer.h); a refusal is harmless
+  llm::set_large_buffer_advice([](void* p, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+    (void)::madvise(p, bytes, MADV_HUGEPAGE);
+#else
+    (void)p, (void)bytes;
+#endif
+  });
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
     usage();
     return argc < 2 ? 1 : 0;

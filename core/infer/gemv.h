@@ -2,11 +2,12 @@
 //
 // One decoded token multiplies every weight matrix by ONE activation row: y = W x with W (out, in)
 // row-major, the PyTorch nn.Linear layout. Each weight is used once per token, so the product is
-// bound by how fast W streams from memory; a general GEMM (which packs W into panels first) or a
-// GEMV that keeps one accumulator chain per row wastes that bandwidth. These kernels read several
-// weight rows per iteration against one activation load, keep several independent accumulators
-// in flight, and reduce them horizontally once at the end. Rows are split over OpenMP threads
-// when the matrix is large enough to pay for the fork (serial without OpenMP, e.g. in wasm).
+// bound by how fast W streams from memory; a general GEMM (which packs W into panels first)
+// wastes that bandwidth, and so does reading many weight rows side by side (several interleaved
+// streams defeat the hardware prefetcher: gemv.cpp has the numbers). These kernels walk W row
+// after row, one sequential stream per thread, and reuse each row (in L1) for every activation
+// row of a small batch. Rows are split over OpenMP threads in contiguous ranges when the matrix
+// is large enough to pay for the fork (serial without OpenMP, e.g. in wasm).
 //
 // Three code paths picked at compile time: AVX2+FMA (native -march=native), wasm SIMD128
 // (em++ -msimd128) and plain scalar. gemv_f32_ref is the plain loop the tests hold them to.

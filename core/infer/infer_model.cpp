@@ -19,6 +19,7 @@
 #include <string>
 
 #include "core/tensor/eigen_util.h"
+#include "core/util/large_buffer.h"
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -53,14 +54,14 @@ void grow(V& v, size_t n) {
 // A linear layer y = x W^T (+ b), W (out, in): fp32 or int8 (QuantMatrix).
 struct Linear {
   int64_t out = 0, in = 0;
-  std::vector<float> own;  // (out, in) fp32 weights when this layer owns them
-  const float* w = nullptr;  // (out, in) fp32 weights (own.data() or a shared table), null when quantized
+  std::vector<float> own;  // (out, in) fp32 weights while the model is built; then moved to the arena
+  const float* w = nullptr;  // (out, in) fp32 weights (in Impl::arena), null when quantized
   QuantMatrix q;             // int8 weights when quantized and owned
   const QuantMatrix* shared_q = nullptr;  // int8 weights owned elsewhere (tied head = token table)
   bool quant = false;
   const QuantMatrix& qm() const { return shared_q ? *shared_q : q; }
   std::vector<float> b;  // (out) or empty
-  size_t bytes() const { return (quant ? q.bytes() : own.size() * sizeof(float)) + b.size() * sizeof(float); }
+  size_t bytes() const { return (quant ? q.bytes() : size_t(out * in) * sizeof(float)) + b.size() * sizeof(float); }
 };
 
 struct LayerW {
@@ -75,7 +76,9 @@ struct InferModel::Impl {
   ModelConfig cfg;
   InferOptions opt;
   int H = 0, KVH = 0, hd = 0, C = 0, F = 0, V = 0;
-  std::vector<float> embed;      // (V, C) fp32 token table (empty when quantized)
+  LargeBuffer arena;             // every fp32 matrix below, one allocation (huge pages: large_buffer.h)
+  std::vector<float> embed_own;  // (V, C) fp32 token table while building, then moved to the arena
+  const float* embed = nullptr;  // (V, C) fp32 token table in the arena (null when quantized)
   QuantMatrix embed_q;           // (V, C) int8 token table when quantized
   std::vector<float> pos_table;  // (max_seq_len, C) learned or sinusoidal, else empty
   std::vector<float> rope_cos, rope_sin;  // (max_seq_len, hd/2)
@@ -128,6 +131,31 @@ Linear make_linear(const std::vector<std::vector<float>>& ws, const std::vector<
 
 }  // namespace
 
+namespace {
+// Moves every fp32 matrix into one arena in the order a forward streams them (layer by layer,
+// then the head; the token table first, as only one of its rows is read unless it is the head).
+void pack_fp32_weights(InferModel::Impl& I) {
+  std::vector<Linear*> ls;
+  for (LayerW& L : I.layers) ls.insert(ls.end(), {&L.qkv, &L.o, &L.gate_up, &L.down});
+  ls.push_back(&I.head);
+  size_t n = I.embed_own.size();
+  for (Linear* L : ls) n += L->own.size();
+  I.arena = LargeBuffer(n);
+  float* p = I.arena.data();
+  auto take = [&p](std::vector<float>& v) {
+    float* at = p;
+    std::copy(v.begin(), v.end(), p);
+    p += v.size();
+    std::vector<float>().swap(v);
+    return at;
+  };
+  if (!I.embed_own.empty()) I.embed = take(I.embed_own);
+  for (Linear* L : ls)
+    if (!L->own.empty()) L->w = take(L->own);
+  if (I.cfg.tie_embeddings && !I.head.quant) I.head.w = I.embed;
+}
+}  // namespace
+
 InferModel::InferModel(const Transformer<float>& model, InferOptions opt) {
   auto im = std::make_shared<Impl>();
   Impl& I = *im;
@@ -155,7 +183,7 @@ InferModel::InferModel(const Transformer<float>& model, InferOptions opt) {
   if (opt.quantize_int8) {
     I.embed_q = quantize_int8(emb.data(), V, C, pick_group(opt.quant_group, C));
   } else {
-    I.embed = std::move(emb);
+    I.embed_own = std::move(emb);
   }
   if (c.pos == "learned") I.pos_table = r.get("model.embed_positions.weight", int64_t(c.max_seq_len) * C);
   if (c.pos == "sinusoidal") {
@@ -199,11 +227,12 @@ InferModel::InferModel(const Transformer<float>& model, InferOptions opt) {
       I.head.quant = true;
       I.head.shared_q = &I.embed_q;  // Impl lives on the heap and never moves
     } else {
-      I.head.w = I.embed.data();
+      I.head.w = nullptr;  // set to the token table by pack_fp32_weights
     }
   } else {
     I.head = make_linear({W("lm_head", V, C)}, {}, C, opt);
   }
+  pack_fp32_weights(I);
   impl_ = std::move(im);
 }
 
@@ -213,7 +242,7 @@ int InferModel::kv_dim() const { return impl_->KVH * impl_->hd; }
 
 size_t InferModel::weight_bytes() const {
   const Impl& I = *impl_;
-  size_t n = I.embed.size() * sizeof(float) + I.embed_q.bytes() + I.pos_table.size() * sizeof(float);
+  size_t n = (I.embed ? size_t(I.V * I.C) * sizeof(float) : 0) + I.embed_q.bytes() + I.pos_table.size() * sizeof(float);
   for (const LayerW& L : I.layers)
     n += (L.n1w.size() + L.n1b.size() + L.n2w.size() + L.n2b.size()) * sizeof(float) + L.qkv.bytes() + L.o.bytes() +
          L.gate_up.bytes() + L.down.bytes();
@@ -227,7 +256,7 @@ size_t decode_bytes_per_token(const InferModel& m) {
   // (unless it doubles as the LM head)
   const InferModel::Impl& I = *m.impl();
   size_t n = m.weight_bytes();
-  if (!I.cfg.tie_embeddings) n -= I.embed.size() * sizeof(float) + I.embed_q.bytes();
+  if (!I.cfg.tie_embeddings) n -= (I.embed ? size_t(I.V * I.C) * sizeof(float) : 0) + I.embed_q.bytes();
   return n;
 }
 
@@ -412,7 +441,7 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       const float* sc = q.scale.data() + int64_t(tokens[n]) * ng;
       for (int64_t i = 0; i < C; i++) xr[i] = sc[i / q.group] * float(qr[i]);
     } else {
-      std::memcpy(xr, I.embed.data() + int64_t(tokens[n]) * C, size_t(C) * sizeof(float));
+      std::memcpy(xr, I.embed + int64_t(tokens[n]) * C, size_t(C) * sizeof(float));
     }
     if (!I.pos_table.empty()) {
       const float* pr = I.pos_table.data() + int64_t(s.pos[n]) * C;
@@ -444,7 +473,7 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       std::memcpy(krow + kv.v_offset, row + H * hd + kvw, size_t(kvw) * sizeof(float));
     }
     // every (token, head) attends to positions 0..p of its sequence, block by block
-    LLM_OMP_FOR_IF(N * H > 1 && att_work >= (1 << 18))
+    LLM_OMP_FOR_IF(N * H > 1 && att_work >= (1 << 15))
     for (int64_t nh = 0; nh < N * H; nh++) {
       const int64_t n = nh / H, h = nh % H, kh = h / G;
       const int p = s.pos[n];

@@ -19,7 +19,8 @@ using testutil::randn;
 struct Shape {
   int out, in;
 };
-// 8-row and 4-row tiles with and without leftover rows; 8-, 4- and 1-wide column tails; a
+// 4-vector blocks with and without leftover whole vectors; 8-, 4- and 1-wide column tails; odd
+// batches (a 1 x 1 tile after 1 x 2 ones); a
 // matrix big enough to be split across threads (out * in >= 32K)
 const Shape kShapes[] = {{1, 1}, {3, 5}, {8, 8}, {9, 16}, {13, 37}, {16, 288}, {33, 100}, {300, 288}, {7, 770}};
 
