@@ -1,19 +1,16 @@
 // fp32 GEMV kernels for decoding (see gemv.h for why they exist).
 //
-// The unit of work is a tile: ONE weight row times RX activation rows. Each (row, activation)
-// pair keeps K = 4 vector accumulators over interleaved vector steps (accumulator k takes steps
-// k, k+4, ...), so a pair has 4 independent FMA chains and a tile 4 * RX; every weight vector is
-// loaded once and used RX times.
-//   N == 1: tiles of 1 x 1, one weight row after another; N >= 2: tiles of 1 x 2 (and one 1 x 1).
-// Why one row at a time (measured on a 2-core EPYC, 2026-12, kernel sweep and `llm bench decode`):
-// each thread then reads ONE sequential stream of W. Tiles of 8 rows side by side (8 streams
-// 1-3 KB apart) ran at half the bandwidth, 10 vs 20 GB/s on one core, although they had as many
-// FMA chains. For batches, 1 x 2 with 4 chains per pair beat 4 x 2, 1 x 4 and 2 x 4 tiles with
-// one chain per pair by 1.1-1.5x (N = 4..16), and needs only 8 accumulator registers (AVX2 has 16).
-// Every pair is computed the same way in every tile shape: the 4 accumulators over the whole
-// 4-vector blocks, leftover whole vectors into accumulator 0, the sum ((a0 + a1) + a2) + a3,
-// the same horizontal reduction, then the scalar tail columns in order with an explicit fma.
-// That makes y[n, r] independent of N and of the tiling (gemv.h, "Determinism").
+// The unit of work is a tile: one weight row times RX activation rows, one vector accumulator
+// per (weight row, activation row) pair. Per column step the weight vector is loaded once and
+// used RX times.
+// Tiles are always ONE weight row wide, so each thread reads W as one sequential stream: 4 or 8
+// rows side by side (4-8 streams 1-3 KB apart) ran at half the bandwidth, 10 vs 20 GB/s on one
+// core for N = 1, and made N = 4 slower per step than 4 single decodes (measured on a 2-core
+// EPYC, 2026-12, kernel sweep and an engine benchmark; docs/kv_cache.md). Batches take tiles of
+// 1 x 8 activation rows (8 FMA chains, 9 loads per 8 FMAs), then 1 x 4, 1 x 2, 1 x 1.
+// Every pair is computed the same way in every tile shape: one accumulator over the full vector
+// steps, the same horizontal reduction, then the scalar tail columns in order with an explicit
+// fma. That makes y[n, r] independent of N and of the tiling (gemv.h, "Determinism").
 #include "core/infer/gemv.h"
 
 #include <algorithm>
@@ -37,8 +34,6 @@ namespace {
 // about what one core needs for 32K multiply-adds streamed from memory).
 constexpr int64_t kParallelWork = int64_t(1) << 15;
 
-constexpr int kAcc = 4;  // accumulators per (weight row, activation row) pair
-
 #if LLM_GEMV_AVX2
 // ((v0+v4) + (v1+v5)) + ((v2+v6) + (v3+v7))
 inline float hsum(__m256 a) {
@@ -50,24 +45,15 @@ inline float hsum(__m256 a) {
 // y[j * ys] = w . x row j  for j < RX.  w: one row of `in`; x: RX rows of `in`.
 template <int RX>
 inline void tile(const float* w, int64_t in, const float* x, float* y, int64_t ys) {
-  constexpr int64_t V = 8;
-  __m256 acc[RX][kAcc];
-  for (int j = 0; j < RX; j++)
-    for (int k = 0; k < kAcc; k++) acc[j][k] = _mm256_setzero_ps();
+  __m256 acc[RX];
+  for (int j = 0; j < RX; j++) acc[j] = _mm256_setzero_ps();
   int64_t c = 0;
-  for (; c + V * kAcc <= in; c += V * kAcc)
-    for (int k = 0; k < kAcc; k++) {
-      const __m256 wv = _mm256_loadu_ps(w + c + V * k);
-      for (int j = 0; j < RX; j++) acc[j][k] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + j * in + c + V * k), acc[j][k]);
-    }
-  for (; c + V <= in; c += V) {  // whole vectors past the last 4-vector block
+  for (; c + 8 <= in; c += 8) {
     const __m256 wv = _mm256_loadu_ps(w + c);
-    for (int j = 0; j < RX; j++) acc[j][0] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + j * in + c), acc[j][0]);
+    for (int j = 0; j < RX; j++) acc[j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + j * in + c), acc[j]);
   }
   for (int j = 0; j < RX; j++) {
-    __m256 a = acc[j][0];
-    for (int k = 1; k < kAcc; k++) a = _mm256_add_ps(a, acc[j][k]);
-    float s = hsum(a);
+    float s = hsum(acc[j]);
     // in % 8 columns; an explicit fma so every tile shape rounds the tail alike
     for (int64_t cc = c; cc < in; cc++) s = std::fma(w[cc], x[j * in + cc], s);
     y[j * ys] = s;
@@ -81,25 +67,15 @@ inline float hsum(v128_t a) {
 }
 template <int RX>
 inline void tile(const float* w, int64_t in, const float* x, float* y, int64_t ys) {
-  constexpr int64_t V = 4;
-  v128_t acc[RX][kAcc];
-  for (int j = 0; j < RX; j++)
-    for (int k = 0; k < kAcc; k++) acc[j][k] = wasm_f32x4_splat(0.f);
+  v128_t acc[RX];
+  for (int j = 0; j < RX; j++) acc[j] = wasm_f32x4_splat(0.f);
   int64_t c = 0;
-  for (; c + V * kAcc <= in; c += V * kAcc)
-    for (int k = 0; k < kAcc; k++) {
-      const v128_t wv = wasm_v128_load(w + c + V * k);
-      for (int j = 0; j < RX; j++)
-        acc[j][k] = wasm_f32x4_add(acc[j][k], wasm_f32x4_mul(wv, wasm_v128_load(x + j * in + c + V * k)));
-    }
-  for (; c + V <= in; c += V) {
+  for (; c + 4 <= in; c += 4) {
     const v128_t wv = wasm_v128_load(w + c);
-    for (int j = 0; j < RX; j++) acc[j][0] = wasm_f32x4_add(acc[j][0], wasm_f32x4_mul(wv, wasm_v128_load(x + j * in + c)));
+    for (int j = 0; j < RX; j++) acc[j] = wasm_f32x4_add(acc[j], wasm_f32x4_mul(wv, wasm_v128_load(x + j * in + c)));
   }
   for (int j = 0; j < RX; j++) {
-    v128_t a = acc[j][0];
-    for (int k = 1; k < kAcc; k++) a = wasm_f32x4_add(a, acc[j][k]);
-    float s = hsum(a);
+    float s = hsum(acc[j]);
     for (int64_t cc = c; cc < in; cc++) s += w[cc] * x[j * in + cc];  // in % 4 columns
     y[j * ys] = s;
   }
@@ -120,16 +96,13 @@ inline void tile(const float* w, int64_t in, const float* x, float* y, int64_t y
 void gemv_f32(const float* W, int64_t out, int64_t in, const float* x, int64_t N, float* y) {
   if (out <= 0 || N <= 0) return;
   const bool par = out * in * N >= kParallelWork;
-  if (N == 1) {
-    LLM_OMP_FOR_IF(par)
-    for (int64_t r = 0; r < out; r++) tile<1>(W + r * in, in, x, y + r, out);
-    return;
-  }
   LLM_OMP_FOR_IF(par)
   for (int64_t r = 0; r < out; r++) {
-    const float* w = W + r * in;  // (in): stays in L1 while the N activation rows pass
+    const float* w = W + r * in;  // (in): one row of W, in L1 while the N activation rows pass
     int64_t n = 0;
-    for (; n + 2 <= N; n += 2) tile<2>(w, in, x + n * in, y + n * out + r, out);
+    for (; n + 8 <= N; n += 8) tile<8>(w, in, x + n * in, y + n * out + r, out);
+    if (n + 4 <= N) tile<4>(w, in, x + n * in, y + n * out + r, out), n += 4;
+    if (n + 2 <= N) tile<2>(w, in, x + n * in, y + n * out + r, out), n += 2;
     if (n < N) tile<1>(w, in, x + n * in, y + n * out + r, out);
   }
 }

@@ -3,11 +3,12 @@
 // One decoded token multiplies every weight matrix by ONE activation row: y = W x with W (out, in)
 // row-major, the PyTorch nn.Linear layout. Each weight is used once per token, so the product is
 // bound by how fast W streams from memory; a general GEMM (which packs W into panels first)
-// wastes that bandwidth, and so does reading many weight rows side by side (several interleaved
-// streams defeat the hardware prefetcher: gemv.cpp has the numbers). These kernels walk W row
-// after row, one sequential stream per thread, and reuse each row (in L1) for every activation
-// row of a small batch. Rows are split over OpenMP threads in contiguous ranges when the matrix
-// is large enough to pay for the fork (serial without OpenMP, e.g. in wasm).
+// wastes that bandwidth, and so does reading many weight rows side by side (interleaved streams
+// defeat the hardware prefetcher: gemv.cpp has the numbers). For one activation row these
+// kernels walk W row after row, one sequential stream per thread, and a row (in L1) meets up to
+// 8 activation rows at once for batched decode (compute bound). Rows are
+// split over OpenMP threads in contiguous ranges when the matrix is large enough to pay for the
+// fork (serial without OpenMP, e.g. in wasm).
 //
 // Three code paths picked at compile time: AVX2+FMA (native -march=native), wasm SIMD128
 // (em++ -msimd128) and plain scalar. gemv_f32_ref is the plain loop the tests hold them to.

@@ -386,7 +386,7 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
   const Impl& I = *impl_;
   const ModelConfig& c = I.cfg;
   const int64_t C = I.C, H = I.H, KVH = I.KVH, hd = I.hd, F = I.F, V = I.V;
-  const int64_t kvw = KVH * hd, qkvw = (H + 2 * KVH) * hd, G = H / KVH;
+  const int64_t qkvw = (H + 2 * KVH) * hd, G = H / KVH;
   const bool q8q8 = I.opt.int8_activations;
 
   // token bookkeeping: position and sequence of every row, and the rows that need logits
@@ -467,10 +467,13 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
         rope_row(row + H * hd, int(KVH), int(hd), I.rope_cos.data(), I.rope_sin.data(), p);
       }
       const BatchSeq& b = seqs[s.seq[n]];
-      float* krow = kv.base + int64_t(b.block_table[p / kv.block_size]) * kv.block_stride + l * kv.layer_stride +
-                    int64_t(p % kv.block_size) * kvw;
-      std::memcpy(krow, row + H * hd, size_t(kvw) * sizeof(float));
-      std::memcpy(krow + kv.v_offset, row + H * hd + kvw, size_t(kvw) * sizeof(float));
+      float* kp = kv.base + int64_t(b.block_table[p / kv.block_size]) * kv.block_stride + l * kv.layer_stride +
+                  int64_t(p % kv.block_size) * hd;  // head 0's K row; head kh is kh * bs * hd further
+      for (int64_t kh = 0; kh < KVH; kh++) {
+        float* kr = kp + kh * kv.block_size * hd;
+        std::memcpy(kr, row + (H + kh) * hd, size_t(hd) * sizeof(float));
+        std::memcpy(kr + kv.v_offset, row + (H + KVH + kh) * hd, size_t(hd) * sizeof(float));
+      }
     }
     // every (token, head) attends to positions 0..p of its sequence, block by block
     LLM_OMP_FOR_IF(N * H > 1 && att_work >= (1 << 15))
@@ -485,9 +488,9 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       const int nblk = p / bs + 1;
       // scores (p+1) = q . K_j / sqrt(hd) - slope (p - j), block by block
       for (int lb = 0; lb < nblk; lb++) {
-        const float* kb = kv.base + int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kh * hd;
+        const float* kb = kv.base + int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kh * bs * hd;
         const int j0 = lb * bs, jn = std::min(bs, p + 1 - j0);
-        attn_scores(qp, kb, kvw, jn, int(hd), scale, sc + j0);  // attend.h
+        attn_scores(qp, kb, hd, jn, int(hd), scale, sc + j0);  // attend.h; (jn, hd) contiguous
       }
       Eigen::Map<Eigen::ArrayXf> P(sc, p + 1);
       if (alibi)
@@ -499,9 +502,9 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       std::fill(o, o + hd, 0.f);
       for (int lb = 0; lb < nblk; lb++) {
         const float* vb = kv.base + int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kv.v_offset +
-                          kh * hd;
+                          kh * bs * hd;
         const int j0 = lb * bs, jn = std::min(bs, p + 1 - j0);
-        attn_accum(sc + j0, vb, kvw, jn, int(hd), o);
+        attn_accum(sc + j0, vb, hd, jn, int(hd), o);
       }
     }
     // x += att Wo^T   (a is free again: use it for the projection)

@@ -19,13 +19,16 @@ struct InferOptions {
   bool int8_activations = false;  // int8 x int8 kernels instead of int8 x fp32
 };
 
-// Where the K and V rows of a sequence live. For layer l and position p of a sequence whose
-// block table is `table` (logical block -> physical block):
-//   K row (KVH*hd floats) = base + table[p / block_size] * block_stride + l * layer_stride
-//                                + (p % block_size) * KVH*hd
-//   V row                 = K row + v_offset
+// Where the K and V rows of a sequence live. For layer l, KV head kh and position p of a sequence
+// whose block table is `table` (logical block -> physical block):
+//   K row (hd floats) = base + table[p / block_size] * block_stride + l * layer_stride
+//                            + kh * block_size * hd + (p % block_size) * hd
+//   V row             = K row + v_offset
+// Head-major inside a block (as in vLLM): one head's keys of a block are ONE contiguous
+// (block_size, hd) run, which decode attention streams; token-major rows (stride KVH*hd) left
+// the prefetcher 3 cache lines per 1 KB stride and made attention half of a 16-stream step.
 // The contiguous KVCache is the special case of ONE block of max_seq_len tokens (table = {0}).
-// The paged pool (paged.h) stores block-major: (num_blocks, n_layers, 2 [K,V], block_size, KVH*hd).
+// The paged pool (paged.h) stores block-major: (num_blocks, n_layers, 2 [K,V], KVH, block_size, hd).
 struct KVLayout {
   float* base = nullptr;
   int block_size = 0;

@@ -16,7 +16,7 @@ namespace {
 using testutil::randn;
 
 TEST(Attend, MatchesThePlainLoops) {
-  for (int hd : {4, 8, 12, 16, 48, 64, 128, 136}) {
+  for (int hd : {4, 8, 12, 16, 24, 32, 40, 48, 64, 80, 96, 128, 136}) {  // every compiled size + fallbacks
     for (int n : {0, 1, 3, 4, 5, 16, 37}) {
       SCOPED_TRACE(testing::Message() << "hd " << hd << " n " << n);
       const int64_t stride = 3 * hd + 8;  // several KV heads per row, as in the cache

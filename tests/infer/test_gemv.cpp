@@ -19,8 +19,8 @@ using testutil::randn;
 struct Shape {
   int out, in;
 };
-// 4-vector blocks with and without leftover whole vectors; 8-, 4- and 1-wide column tails; odd
-// batches (a 1 x 1 tile after 1 x 2 ones); a
+// rows split over threads; 8-, 4- and 1-wide column tails; batches of 1 to 15 (8-, 4-, 2- and
+// 1-row tiles); a
 // matrix big enough to be split across threads (out * in >= 32K)
 const Shape kShapes[] = {{1, 1}, {3, 5}, {8, 8}, {9, 16}, {13, 37}, {16, 288}, {33, 100}, {300, 288}, {7, 770}};
 
@@ -46,20 +46,20 @@ TEST(Gemv, MatchesPlainReference) {
 }
 
 TEST(Gemv, RowResultIndependentOfBatch) {
-  for (const Shape& s : kShapes) {
-    const int N = 5;
-    const std::vector<float> w = randn(size_t(s.out) * s.in, 11 + s.in);
-    const std::vector<float> x = randn(size_t(N) * s.in, 19 + s.out);
-    std::vector<float> all(size_t(N) * s.out);
-    gemv_f32(w.data(), s.out, s.in, x.data(), N, all.data());
-    for (int n = 0; n < N; n++) {
-      std::vector<float> one(size_t(s.out));
-      gemv_f32(w.data(), s.out, s.in, x.data() + size_t(n) * s.in, 1, one.data());
-      // bitwise: a sequence decoded alone and inside a batch must pick the same tokens
-      ASSERT_EQ(0, std::memcmp(one.data(), all.data() + size_t(n) * s.out, one.size() * sizeof(float)))
-          << "out " << s.out << " in " << s.in << " input " << n;
+  for (const Shape& s : kShapes)
+    for (const int N : {2, 4, 5, 7, 15}) {  // 8+4+2+1 at N = 15: every tile shape
+      const std::vector<float> w = randn(size_t(s.out) * s.in, 11 + s.in);
+      const std::vector<float> x = randn(size_t(N) * s.in, 19 + s.out);
+      std::vector<float> all(size_t(N) * s.out);
+      gemv_f32(w.data(), s.out, s.in, x.data(), N, all.data());
+      for (int n = 0; n < N; n++) {
+        std::vector<float> one(size_t(s.out));
+        gemv_f32(w.data(), s.out, s.in, x.data() + size_t(n) * s.in, 1, one.data());
+        // bitwise: a sequence decoded alone and inside a batch must pick the same tokens
+        ASSERT_EQ(0, std::memcmp(one.data(), all.data() + size_t(n) * s.out, one.size() * sizeof(float)))
+            << "out " << s.out << " in " << s.in << " N " << N << " input " << n;
+      }
     }
-  }
 }
 
 TEST(Gemv, EmptyShapesWriteNothing) {
