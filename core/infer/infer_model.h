@@ -109,7 +109,7 @@ class KVCache {
  private:
   ModelConfig cfg_;
   int len_ = 0;
-  std::vector<float> kv_;  // (n_layers, 2, max_seq_len, KVH*hd)
+  std::vector<float> kv_;  // (n_layers, 2, KVH, max_seq_len, hd)
   int32_t table_[1] = {0};
   InferScratch scratch_;
   const float* run(const InferModel& m, const int32_t* tokens, int n, BatchSeq::Logits which);

@@ -49,7 +49,7 @@ class BlockAllocator {
   void push_tail(int b);
 };
 
-// The K/V memory: (num_blocks, n_layers, 2 [K, V], block_size, KVH*hd) floats. Block-major, so a
+// The K/V memory: (num_blocks, n_layers, 2 [K, V], KVH, block_size, hd) floats. Block-major, so a
 // copy-on-write copies one contiguous range and a block is self-contained for all layers.
 class KVPool {
  public:
