@@ -26,7 +26,8 @@ struct InferOptions {
 //   V row             = K row + v_offset
 // Head-major inside a block (as in vLLM): one head's keys of a block are ONE contiguous
 // (block_size, hd) run, which decode attention streams; token-major rows (stride KVH*hd) left
-// the prefetcher 3 cache lines per 1 KB stride and made attention half of a 16-stream step.
+// the prefetcher 3 cache lines per 1 KB stride, and attention took a quarter to a third of a
+// 16-stream step.
 // The contiguous KVCache is the special case of ONE block of max_seq_len tokens (table = {0}).
 // The paged pool (paged.h) stores block-major: (num_blocks, n_layers, 2 [K,V], KVH, block_size, hd).
 struct KVLayout {

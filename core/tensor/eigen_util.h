@@ -20,10 +20,6 @@ using CSMapR = Eigen::Map<const MatR<T>, 0, Eigen::OuterStride<>>;
 #if defined(_OPENMP)
 #define LLM_PRAGMA(x) _Pragma(#x)
 #define LLM_OMP_FOR_IF(cond) LLM_PRAGMA(omp parallel for schedule(static) if (cond))
-// chunks of n iterations handed to whichever thread is free: for loops whose iterations cost
-// the same but whose threads may not run at the same speed (a shared machine)
-#define LLM_OMP_FOR_DYNAMIC_IF(cond, n) LLM_PRAGMA(omp parallel for schedule(dynamic, n) if (cond))
 #else
-#define LLM_OMP_FOR_DYNAMIC_IF(cond, n)
 #define LLM_OMP_FOR_IF(cond)
 #endif

@@ -19,9 +19,8 @@ using testutil::randn;
 struct Shape {
   int out, in;
 };
-// rows split over threads; 8-, 4- and 1-wide column tails; batches of 1 to 15 (8-, 4-, 2- and
-// 1-row tiles); a
-// matrix big enough to be split across threads (out * in >= 32K)
+// 8-, 4- and 1-wide column tails; batches that use every tile (1 weight row x 8, 4, 2 and 1
+// activation rows); a matrix big enough to be split across threads (out * in >= 32K)
 const Shape kShapes[] = {{1, 1}, {3, 5}, {8, 8}, {9, 16}, {13, 37}, {16, 288}, {33, 100}, {300, 288}, {7, 770}};
 
 TEST(Gemv, MatchesPlainReference) {
