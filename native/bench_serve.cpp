@@ -12,7 +12,8 @@
 // [DONE]), per-stream tokens/s (tokens / that stream's wall time, median), time to first token
 // (p50, p95), and KV blocks wasted per sequence: while all streams of the level are running,
 // /metrics is sampled and (blocks in use * block size - tokens written in them) / block size /
-// running sequences is averaged — the internal fragmentation of the last, partial block.
+// running sequences is averaged — the internal fragmentation of the last, partial block. Engine
+// steps over the level give tokens per step (how full the batches ran) and wall ms per step.
 #include <httplib.h>
 
 #include <algorithm>
@@ -142,7 +143,7 @@ LoadedModel synthetic_model(const std::string& config, int vocab, uint64_t seed,
 int cmd_bench_serve(int argc, char** argv) {
   Args a(argc, argv,
          {"checkpoint", "config", "vocab", "url", "concurrency", "tokens", "threads", "block-size", "num-blocks",
-          "max-batched-tokens", "seed"},
+          "max-batched-tokens", "seed", "kv-dtype"},
          kInferFlags);
   const std::vector<int> levels = parse_int_list(a.str("concurrency", "1,4,16,64"));
   const int tokens = int(a.integer("tokens", 128));
@@ -179,6 +180,7 @@ int cmd_bench_serve(int argc, char** argv) {
     o.port = 0;
     o.model_name = "bench";
     o.engine.block_size = int(a.integer("block-size", 16));
+    o.engine.kv_dtype = kv_dtype_from_args(a);
     o.engine.max_num_seqs = max_c;
     o.engine.max_batched_tokens = int(a.integer("max-batched-tokens", 512));
     // enough blocks for every stream of the largest level at its full length, plus one each
@@ -197,6 +199,7 @@ int cmd_bench_serve(int argc, char** argv) {
             {"precision", precision_name(L.model->options())},
             {"threads", get_threads()},
             {"block_size", o.engine.block_size},
+            {"kv_dtype", kv_dtype_name(o.engine.kv_dtype)},
             {"num_blocks", o.engine.num_blocks},
             {"max_num_seqs", o.engine.max_num_seqs}};
   }
@@ -241,6 +244,11 @@ int cmd_bench_serve(int argc, char** argv) {
       }
       if (!partial.empty()) waste_any = median_of(partial);
     });
+    double steps0 = 0;  // engine steps before the level: tokens per step = how full the batches ran
+    {
+      httplib::Client mc(host, port);
+      steps0 = scrape(mc)["llm_engine_steps_total"];
+    }
     std::vector<std::thread> clients;
     const double t0 = now_s();
     // connects are spread 2 ms apart: cpp-httplib listens with a backlog of 5, and a burst of 64
@@ -253,6 +261,11 @@ int cmd_bench_serve(int argc, char** argv) {
     const double wall = now_s() - t0;
     running = false;
     sampler.join();
+    double steps = 0;
+    {
+      httplib::Client mc(host, port);
+      steps = scrape(mc)["llm_engine_steps_total"] - steps0;
+    }
 
     int ok = 0, total = 0;
     std::vector<double> ttft, per_stream;
@@ -279,7 +292,10 @@ int cmd_bench_serve(int argc, char** argv) {
                 {"ttft_p50_ms", 1e3 * percentile(ttft, 0.5)},
                 {"ttft_p95_ms", 1e3 * percentile(ttft, 0.95)},
                 {"kv_blocks_wasted_per_seq", waste.empty() ? waste_any : median_of(waste)},
-                {"kv_waste_samples", int(waste.size())}};
+                {"kv_waste_samples", int(waste.size())},
+                {"engine_steps", steps},
+                {"tokens_per_engine_step", steps > 0 ? total / steps : 0.0},
+                {"ms_per_engine_step", steps > 0 ? 1e3 * wall / steps : 0.0}};
     if (levels.front() == 1 && single > 0) row["aggregate_vs_1_stream"] = agg / single;
     if (!first_error.empty()) row["first_error"] = first_error;
     rows.push_back(row);

@@ -18,7 +18,7 @@ namespace llm::cli {
 
 int cmd_chat(int argc, char** argv) {
   std::set<std::string> known = kSamplingFlags;
-  known.insert({"checkpoint", "adapter", "system", "threads"});
+  known.insert({"checkpoint", "adapter", "system", "threads", "kv-dtype"});
   Args a(argc, argv, known, kInferFlags);
   set_threads(int(a.integer("threads", 2)));
   const LoadedModel L = load_for_inference(a.str("checkpoint"), infer_options_from_args(a), a.str("adapter"));
@@ -30,7 +30,7 @@ int cmd_chat(int argc, char** argv) {
   const int ctx = L.model->cfg().max_seq_len;
   // room an answer needs at least before old turns are dropped
   const int min_room = fixed_max ? sp.max_tokens : std::max(1, std::min(64, ctx / 4));
-  Engine engine(L.model, single_stream_engine_config(L.model->cfg()));
+  Engine engine(L.model, single_stream_engine_config(L.model->cfg(), kv_dtype_from_args(a)));
 
   std::vector<ChatMessage> base;
   if (a.has("system")) base.push_back({"system", a.str("system")});

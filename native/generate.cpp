@@ -66,8 +66,17 @@ SamplingParams sampling_from_args(const Args& a) {
   return sp;
 }
 
-EngineConfig single_stream_engine_config(const ModelConfig& cfg) {
+KVDtype kv_dtype_from_args(const Args& a) {
+  try {
+    return parse_kv_dtype(a.str("kv-dtype", "f32"));
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(std::string("--kv-dtype: ") + e.what());
+  }
+}
+
+EngineConfig single_stream_engine_config(const ModelConfig& cfg, KVDtype kv_dtype) {
   EngineConfig ec;
+  ec.kv_dtype = kv_dtype;
   ec.block_size = 16;
   ec.num_blocks = (cfg.max_seq_len + ec.block_size - 1) / ec.block_size + 1;  // one full context
   ec.max_num_seqs = 1;
@@ -115,7 +124,7 @@ GenerateResult generate_once(Engine& engine, const Tokenizer& tok, const std::ve
 
 int cmd_generate(int argc, char** argv) {
   std::set<std::string> known = kSamplingFlags;
-  known.insert({"checkpoint", "adapter", "prompt", "threads"});
+  known.insert({"checkpoint", "adapter", "prompt", "threads", "kv-dtype"});
   Args a(argc, argv, known, kInferFlags);
   set_threads(int(a.integer("threads", 2)));
   if (!a.has("prompt")) throw std::runtime_error("--prompt is required");
@@ -136,7 +145,7 @@ int cmd_generate(int argc, char** argv) {
     throw std::runtime_error("the prompt is " + std::to_string(prompt.size()) + " tokens; the context is " +
                              std::to_string(L.model->cfg().max_seq_len));
   if (sp.max_tokens > room) sp.max_tokens = room;  // the context bounds a one-shot answer
-  Engine engine(L.model, single_stream_engine_config(L.model->cfg()));
+  Engine engine(L.model, single_stream_engine_config(L.model->cfg(), kv_dtype_from_args(a)));
   const GenerateResult r = generate_once(engine, *L.tok, prompt, sp, [](const std::string& s) {
     std::fwrite(s.data(), 1, s.size(), stdout);
     std::fflush(stdout);

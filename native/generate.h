@@ -38,7 +38,9 @@ inline const std::set<std::string> kSamplingFlags = {"max-tokens", "temperature"
 SamplingParams sampling_from_args(const Args& a);
 
 // An engine sized for one sequence of the model's context.
-EngineConfig single_stream_engine_config(const ModelConfig& cfg);
+EngineConfig single_stream_engine_config(const ModelConfig& cfg, KVDtype kv_dtype = KVDtype::kF32);
+// --kv-dtype f32|f16 (default f32), with the flag named in the error
+KVDtype kv_dtype_from_args(const Args& a);
 
 struct GenerateResult {
   std::string text;           // the emitted text (stop string excluded)

@@ -15,7 +15,7 @@ namespace llm::cli {
 int cmd_serve(int argc, char** argv) {
   Args a(argc, argv,
          {"checkpoint", "adapter", "host", "port", "api-key", "num-blocks", "block-size", "max-num-seqs", "max-batched-tokens",
-          "model-name", "threads", "http-threads", "max-body-bytes", "shutdown-grace"},
+          "model-name", "threads", "http-threads", "max-body-bytes", "shutdown-grace", "kv-dtype"},
          {"quantize", "int8-activations", "no-prefix-sharing", "log-requests"});
   set_threads(int(a.integer("threads", 2)));
   ServeOptions o;
@@ -27,6 +27,7 @@ int cmd_serve(int argc, char** argv) {
   o.engine.max_num_seqs = int(a.integer("max-num-seqs", o.engine.max_num_seqs));
   o.engine.max_batched_tokens = int(a.integer("max-batched-tokens", o.engine.max_batched_tokens));
   o.engine.prefix_sharing = !a.flag("no-prefix-sharing");
+  o.engine.kv_dtype = kv_dtype_from_args(a);
   o.http_threads = int(a.integer("http-threads", o.http_threads));
   o.max_body_bytes = size_t(a.integer("max-body-bytes", int64_t(o.max_body_bytes)));
   o.log_requests = a.flag("log-requests");
@@ -59,9 +60,10 @@ int cmd_serve(int argc, char** argv) {
   });
   std::fprintf(stderr,
                "llm serve: model '%s' from %s (context %d, %s) on http://%s:%d  "
-               "[KV pool %d blocks x %d tokens, %d seqs]\n",
+               "[KV pool %d blocks x %d tokens, %s, %d seqs]\n",
                o.model_name.c_str(), L.dir.c_str(), L.model->cfg().max_seq_len, precision_name(L.model->options()),
-               o.host.c_str(), port, o.engine.num_blocks, o.engine.block_size, o.engine.max_num_seqs);
+               o.host.c_str(), port, o.engine.num_blocks, o.engine.block_size, kv_dtype_name(o.engine.kv_dtype),
+               o.engine.max_num_seqs);
   server.run();
   // run() returns after the waiter's stop(), or on its own when listening failed: then wake it
   if (!signalled.exchange(true)) pthread_kill(waiter.native_handle(), SIGTERM);

@@ -66,6 +66,7 @@ class JsPagedEngine {
         else if (k == "max_num_seqs") ec.max_num_seqs = v.get<int>();
         else if (k == "max_batched_tokens") ec.max_batched_tokens = v.get<int>();
         else if (k == "prefix_sharing") ec.prefix_sharing = v.get<bool>();
+        else if (k == "kv_dtype") ec.kv_dtype = parse_kv_dtype(v.get<std::string>());
         else if (k == "model") which = v.get<std::string>();
         else throw std::runtime_error("engine options: unknown key \"" + k + "\"");
       }

@@ -5,6 +5,8 @@
 // registers across all n value rows: one FMA per vector per row, in key order.
 #include "core/infer/attend.h"
 
+#include "core/util/half.h"
+
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define LLM_ATT_AVX2 1
@@ -15,17 +17,37 @@
 
 namespace llm {
 
-void attn_scores_ref(const float* q, const float* K, int64_t stride, int n, int hd, float scale, float* s) {
+namespace {
+inline float ld1(const float* p) { return *p; }
+inline float ld1(const uint16_t* p) { return f16_to_f32(*p); }
+
+template <class T>
+void scores_ref(const float* q, const T* K, int64_t stride, int n, int hd, float scale, float* s) {
   for (int j = 0; j < n; j++) {
     float d = 0.f;
-    for (int i = 0; i < hd; i++) d += q[i] * K[j * stride + i];
+    for (int i = 0; i < hd; i++) d += q[i] * ld1(K + j * stride + i);
     s[j] = d * scale;
   }
 }
 
-void attn_accum_ref(const float* p, const float* V, int64_t stride, int n, int hd, float* o) {
+template <class T>
+void accum_ref(const float* p, const T* V, int64_t stride, int n, int hd, float* o) {
   for (int j = 0; j < n; j++)
-    for (int i = 0; i < hd; i++) o[i] += p[j] * V[j * stride + i];
+    for (int i = 0; i < hd; i++) o[i] += p[j] * ld1(V + j * stride + i);
+}
+}  // namespace
+
+void attn_scores_ref(const float* q, const float* K, int64_t stride, int n, int hd, float scale, float* s) {
+  scores_ref(q, K, stride, n, hd, scale, s);
+}
+void attn_accum_ref(const float* p, const float* V, int64_t stride, int n, int hd, float* o) {
+  accum_ref(p, V, stride, n, hd, o);
+}
+void attn_scores_ref(const float* q, const uint16_t* K, int64_t stride, int n, int hd, float scale, float* s) {
+  scores_ref(q, K, stride, n, hd, scale, s);
+}
+void attn_accum_ref(const float* p, const uint16_t* V, int64_t stride, int n, int hd, float* o) {
+  accum_ref(p, V, stride, n, hd, o);
 }
 
 #if LLM_ATT_AVX2
@@ -36,46 +58,59 @@ inline float hsum(__m256 a) {
   return _mm_cvtss_f32(_mm_hadd_ps(h, h));
 }
 
+// 8 K/V values as fp32: fp32 rows load, fp16 rows convert (F16C, exact), so an fp16 row gives
+// the numbers the fp32 kernel gives on the converted row
+inline __m256 ld8(const float* p) { return _mm256_loadu_ps(p); }
+#if defined(__F16C__)
+inline __m256 ld8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+#else
+inline __m256 ld8(const uint16_t* p) {
+  alignas(32) float f[8];
+  for (int i = 0; i < 8; i++) f[i] = f16_to_f32(p[i]);
+  return _mm256_load_ps(f);
+}
+#endif
+
 // NV = hd / 8 as a compile-time constant: q (or o) stays in NV registers and the per-key loop is
 // straight-line code (a runtime NV left a compare-and-branch before every vector)
-template <int NV>
-void scores_nv(const float* q, const float* K, int64_t stride, int n, float scale, float* s) {
+template <int NV, class T>
+void scores_nv(const float* q, const T* K, int64_t stride, int n, float scale, float* s) {
   __m256 qv[NV];
   for (int v = 0; v < NV; v++) qv[v] = _mm256_loadu_ps(q + 8 * v);
   int j = 0;
   for (; j + 4 <= n; j += 4) {
-    const float *k0 = K + j * stride, *k1 = k0 + stride, *k2 = k1 + stride, *k3 = k2 + stride;
+    const T *k0 = K + j * stride, *k1 = k0 + stride, *k2 = k1 + stride, *k3 = k2 + stride;
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     for (int v = 0; v < NV; v++) {
-      a0 = _mm256_fmadd_ps(qv[v], _mm256_loadu_ps(k0 + 8 * v), a0);
-      a1 = _mm256_fmadd_ps(qv[v], _mm256_loadu_ps(k1 + 8 * v), a1);
-      a2 = _mm256_fmadd_ps(qv[v], _mm256_loadu_ps(k2 + 8 * v), a2);
-      a3 = _mm256_fmadd_ps(qv[v], _mm256_loadu_ps(k3 + 8 * v), a3);
+      a0 = _mm256_fmadd_ps(qv[v], ld8(k0 + 8 * v), a0);
+      a1 = _mm256_fmadd_ps(qv[v], ld8(k1 + 8 * v), a1);
+      a2 = _mm256_fmadd_ps(qv[v], ld8(k2 + 8 * v), a2);
+      a3 = _mm256_fmadd_ps(qv[v], ld8(k3 + 8 * v), a3);
     }
     s[j] = hsum(a0) * scale, s[j + 1] = hsum(a1) * scale, s[j + 2] = hsum(a2) * scale, s[j + 3] = hsum(a3) * scale;
   }
   for (; j < n; j++) {  // same per-key arithmetic as inside the 4-key loop
-    const float* k0 = K + j * stride;
+    const T* k0 = K + j * stride;
     __m256 a0 = _mm256_setzero_ps();
-    for (int v = 0; v < NV; v++) a0 = _mm256_fmadd_ps(qv[v], _mm256_loadu_ps(k0 + 8 * v), a0);
+    for (int v = 0; v < NV; v++) a0 = _mm256_fmadd_ps(qv[v], ld8(k0 + 8 * v), a0);
     s[j] = hsum(a0) * scale;
   }
 }
 
-template <int NV>
-void accum_nv(const float* p, const float* V, int64_t stride, int n, float* o) {
+template <int NV, class T>
+void accum_nv(const float* p, const T* V, int64_t stride, int n, float* o) {
   __m256 ov[NV];
   for (int v = 0; v < NV; v++) ov[v] = _mm256_loadu_ps(o + 8 * v);
   for (int j = 0; j < n; j++) {
     const __m256 w = _mm256_set1_ps(p[j]);
-    const float* vr = V + j * stride;
-    for (int v = 0; v < NV; v++) ov[v] = _mm256_fmadd_ps(w, _mm256_loadu_ps(vr + 8 * v), ov[v]);
+    const T* vr = V + j * stride;
+    for (int v = 0; v < NV; v++) ov[v] = _mm256_fmadd_ps(w, ld8(vr + 8 * v), ov[v]);
   }
   for (int v = 0; v < NV; v++) _mm256_storeu_ps(o + 8 * v, ov[v]);
 }
-}  // namespace
 
-void attn_scores(const float* q, const float* K, int64_t stride, int n, int hd, float scale, float* s) {
+template <class T>
+void scores(const float* q, const T* K, int64_t stride, int n, int hd, float scale, float* s) {
   switch (hd) {
     case 8: return scores_nv<1>(q, K, stride, n, scale, s);
     case 16: return scores_nv<2>(q, K, stride, n, scale, s);
@@ -87,11 +122,12 @@ void attn_scores(const float* q, const float* K, int64_t stride, int n, int hd, 
     case 80: return scores_nv<10>(q, K, stride, n, scale, s);
     case 96: return scores_nv<12>(q, K, stride, n, scale, s);
     case 128: return scores_nv<16>(q, K, stride, n, scale, s);
-    default: return attn_scores_ref(q, K, stride, n, hd, scale, s);
+    default: return scores_ref(q, K, stride, n, hd, scale, s);
   }
 }
 
-void attn_accum(const float* p, const float* V, int64_t stride, int n, int hd, float* o) {
+template <class T>
+void accum(const float* p, const T* V, int64_t stride, int n, int hd, float* o) {
   switch (hd) {
     case 8: return accum_nv<1>(p, V, stride, n, o);
     case 16: return accum_nv<2>(p, V, stride, n, o);
@@ -103,9 +139,10 @@ void attn_accum(const float* p, const float* V, int64_t stride, int n, int hd, f
     case 80: return accum_nv<10>(p, V, stride, n, o);
     case 96: return accum_nv<12>(p, V, stride, n, o);
     case 128: return accum_nv<16>(p, V, stride, n, o);
-    default: return attn_accum_ref(p, V, stride, n, hd, o);
+    default: return accum_ref(p, V, stride, n, hd, o);
   }
 }
+}  // namespace
 
 #elif LLM_ATT_WASM
 namespace {
@@ -114,51 +151,71 @@ inline float hsum(v128_t a) {
   return (wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1)) +
          (wasm_f32x4_extract_lane(a, 2) + wasm_f32x4_extract_lane(a, 3));
 }
-}  // namespace
+// 4 K/V values as fp32 (fp16 rows convert one by one: SIMD128 has no fp16 conversion)
+inline v128_t ld4(const float* p) { return wasm_v128_load(p); }
+inline v128_t ld4(const uint16_t* p) {
+  return wasm_f32x4_make(f16_to_f32(p[0]), f16_to_f32(p[1]), f16_to_f32(p[2]), f16_to_f32(p[3]));
+}
 
-void attn_scores(const float* q, const float* K, int64_t stride, int n, int hd, float scale, float* s) {
+template <class T>
+void scores(const float* q, const T* K, int64_t stride, int n, int hd, float scale, float* s) {
   const int nv = hd / 4;
-  if (nv > kMaxVec || hd % 4) return attn_scores_ref(q, K, stride, n, hd, scale, s);
+  if (nv > kMaxVec || hd % 4) return scores_ref(q, K, stride, n, hd, scale, s);
   v128_t qv[kMaxVec];
   for (int v = 0; v < nv; v++) qv[v] = wasm_v128_load(q + 4 * v);
   int j = 0;
   for (; j + 2 <= n; j += 2) {
-    const float *k0 = K + j * stride, *k1 = k0 + stride;
+    const T *k0 = K + j * stride, *k1 = k0 + stride;
     v128_t a0 = wasm_f32x4_splat(0.f), a1 = a0;
     for (int v = 0; v < nv; v++) {
-      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(qv[v], wasm_v128_load(k0 + 4 * v)));
-      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(qv[v], wasm_v128_load(k1 + 4 * v)));
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(qv[v], ld4(k0 + 4 * v)));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(qv[v], ld4(k1 + 4 * v)));
     }
     s[j] = hsum(a0) * scale, s[j + 1] = hsum(a1) * scale;
   }
   for (; j < n; j++) {
-    const float* k0 = K + j * stride;
+    const T* k0 = K + j * stride;
     v128_t a0 = wasm_f32x4_splat(0.f);
-    for (int v = 0; v < nv; v++) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(qv[v], wasm_v128_load(k0 + 4 * v)));
+    for (int v = 0; v < nv; v++) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(qv[v], ld4(k0 + 4 * v)));
     s[j] = hsum(a0) * scale;
   }
 }
 
-void attn_accum(const float* p, const float* V, int64_t stride, int n, int hd, float* o) {
+template <class T>
+void accum(const float* p, const T* V, int64_t stride, int n, int hd, float* o) {
   const int nv = hd / 4;
-  if (nv > kMaxVec || hd % 4) return attn_accum_ref(p, V, stride, n, hd, o);
+  if (nv > kMaxVec || hd % 4) return accum_ref(p, V, stride, n, hd, o);
   v128_t ov[kMaxVec];
   for (int v = 0; v < nv; v++) ov[v] = wasm_v128_load(o + 4 * v);
   for (int j = 0; j < n; j++) {
     const v128_t w = wasm_f32x4_splat(p[j]);
-    const float* vr = V + j * stride;
-    for (int v = 0; v < nv; v++) ov[v] = wasm_f32x4_add(ov[v], wasm_f32x4_mul(w, wasm_v128_load(vr + 4 * v)));
+    const T* vr = V + j * stride;
+    for (int v = 0; v < nv; v++) ov[v] = wasm_f32x4_add(ov[v], wasm_f32x4_mul(w, ld4(vr + 4 * v)));
   }
   for (int v = 0; v < nv; v++) wasm_v128_store(o + 4 * v, ov[v]);
 }
+}  // namespace
 
 #else
-void attn_scores(const float* q, const float* K, int64_t stride, int n, int hd, float scale, float* s) {
-  attn_scores_ref(q, K, stride, n, hd, scale, s);
+namespace {
+template <class T>
+void scores(const float* q, const T* K, int64_t stride, int n, int hd, float scale, float* s) {
+  scores_ref(q, K, stride, n, hd, scale, s);
 }
-void attn_accum(const float* p, const float* V, int64_t stride, int n, int hd, float* o) {
-  attn_accum_ref(p, V, stride, n, hd, o);
+template <class T>
+void accum(const float* p, const T* V, int64_t stride, int n, int hd, float* o) {
+  accum_ref(p, V, stride, n, hd, o);
 }
+}  // namespace
 #endif
+
+void attn_scores(const float* q, const float* K, int64_t stride, int n, int hd, float scale, float* s) {
+  scores(q, K, stride, n, hd, scale, s);
+}
+void attn_accum(const float* p, const float* V, int64_t stride, int n, int hd, float* o) { accum(p, V, stride, n, hd, o); }
+void attn_scores(const float* q, const uint16_t* K, int64_t stride, int n, int hd, float scale, float* s) {
+  scores(q, K, stride, n, hd, scale, s);
+}
+void attn_accum(const float* p, const uint16_t* V, int64_t stride, int n, int hd, float* o) { accum(p, V, stride, n, hd, o); }
 
 }  // namespace llm

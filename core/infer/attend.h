@@ -24,4 +24,12 @@ void attn_accum(const float* p, const float* V, int64_t stride, int n, int hd, f
 void attn_scores_ref(const float* q, const float* K, int64_t stride, int n, int hd, float scale, float* s);
 void attn_accum_ref(const float* p, const float* V, int64_t stride, int n, int hd, float* o);
 
+// The same over an fp16 KV cache (IEEE binary16, core/util/half.h): each K/V element is converted
+// to fp32 exactly and then goes through the same arithmetic, so the result equals the fp32
+// kernel run on the converted rows, bit for bit (tests/infer/test_attend.cpp).
+void attn_scores(const float* q, const uint16_t* K, int64_t stride, int n, int hd, float scale, float* s);
+void attn_accum(const float* p, const uint16_t* V, int64_t stride, int n, int hd, float* o);
+void attn_scores_ref(const float* q, const uint16_t* K, int64_t stride, int n, int hd, float scale, float* s);
+void attn_accum_ref(const float* p, const uint16_t* V, int64_t stride, int n, int hd, float* o);
+
 }  // namespace llm

@@ -73,7 +73,7 @@ struct Engine::Impl {
   std::vector<float> row;  // (V) logits handed to a sampler (which may modify them)
 
   Impl(std::shared_ptr<const InferModel> m, const EngineConfig& c)
-      : model(std::move(m)), cfg(c), alloc(c.num_blocks), pool(model->cfg(), c.num_blocks, c.block_size),
+      : model(std::move(m)), cfg(c), alloc(c.num_blocks), pool(model->cfg(), c.num_blocks, c.block_size, c.kv_dtype),
         filled(size_t(c.num_blocks), 0) {}
 
   int bs() const { return cfg.block_size; }

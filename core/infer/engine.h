@@ -26,6 +26,7 @@ struct EngineConfig {
   int max_num_seqs = 16;        // running sequences at most
   int max_batched_tokens = 512; // tokens per forward (prefill chunks + decodes)
   bool prefix_sharing = true;   // reuse full blocks of identical prompt prefixes across requests
+  KVDtype kv_dtype = KVDtype::kF32;  // element type of the pool: fp16 halves its bytes (docs/kv_cache.md)
 };
 
 struct GenerationEvent {

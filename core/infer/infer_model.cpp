@@ -11,6 +11,7 @@
 #include "core/infer/infer_model.h"
 #include "core/infer/attend.h"
 #include "core/infer/gemv.h"
+#include "core/util/half.h"
 
 #include <algorithm>
 #include <cmath>
@@ -467,12 +468,19 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
         rope_row(row + H * hd, int(KVH), int(hd), I.rope_cos.data(), I.rope_sin.data(), p);
       }
       const BatchSeq& b = seqs[s.seq[n]];
-      float* kp = kv.base + int64_t(b.block_table[p / kv.block_size]) * kv.block_stride + l * kv.layer_stride +
-                  int64_t(p % kv.block_size) * hd;  // head 0's K row; head kh is kh * bs * hd further
+      // head 0's K row; head kh is kh * bs * hd further, its V row v_offset further
+      const int64_t at = int64_t(b.block_table[p / kv.block_size]) * kv.block_stride + l * kv.layer_stride +
+                         int64_t(p % kv.block_size) * hd;
       for (int64_t kh = 0; kh < KVH; kh++) {
-        float* kr = kp + kh * kv.block_size * hd;
-        std::memcpy(kr, row + (H + kh) * hd, size_t(hd) * sizeof(float));
-        std::memcpy(kr + kv.v_offset, row + (H + KVH + kh) * hd, size_t(hd) * sizeof(float));
+        const int64_t k = at + kh * kv.block_size * hd;
+        const float *kn = row + (H + kh) * hd, *vn = row + (H + KVH + kh) * hd;
+        if (kv.base16) {
+          f32_to_f16_row(kn, kv.base16 + k, hd);
+          f32_to_f16_row(vn, kv.base16 + k + kv.v_offset, hd);
+        } else {
+          std::memcpy(kv.base + k, kn, size_t(hd) * sizeof(float));
+          std::memcpy(kv.base + k + kv.v_offset, vn, size_t(hd) * sizeof(float));
+        }
       }
     }
     // every (token, head) attends to positions 0..p of its sequence, block by block
@@ -488,9 +496,12 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       const int nblk = p / bs + 1;
       // scores (p+1) = q . K_j / sqrt(hd) - slope (p - j), block by block
       for (int lb = 0; lb < nblk; lb++) {
-        const float* kb = kv.base + int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kh * bs * hd;
+        const int64_t kb = int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kh * bs * hd;
         const int j0 = lb * bs, jn = std::min(bs, p + 1 - j0);
-        attn_scores(qp, kb, hd, jn, int(hd), scale, sc + j0);  // attend.h; (jn, hd) contiguous
+        if (kv.base16)  // attend.h; (jn, hd) contiguous
+          attn_scores(qp, kv.base16 + kb, hd, jn, int(hd), scale, sc + j0);
+        else
+          attn_scores(qp, kv.base + kb, hd, jn, int(hd), scale, sc + j0);
       }
       Eigen::Map<Eigen::ArrayXf> P(sc, p + 1);
       if (alibi)
@@ -501,10 +512,12 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       float* o = s.att.data() + n * H * hd + h * hd;
       std::fill(o, o + hd, 0.f);
       for (int lb = 0; lb < nblk; lb++) {
-        const float* vb = kv.base + int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kv.v_offset +
-                          kh * bs * hd;
+        const int64_t vb = int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kv.v_offset + kh * bs * hd;
         const int j0 = lb * bs, jn = std::min(bs, p + 1 - j0);
-        attn_accum(sc + j0, vb, hd, jn, int(hd), o);
+        if (kv.base16)
+          attn_accum(sc + j0, kv.base16 + vb, hd, jn, int(hd), o);
+        else
+          attn_accum(sc + j0, kv.base + vb, hd, jn, int(hd), o);
       }
     }
     // x += att Wo^T   (a is free again: use it for the projection)
@@ -565,9 +578,20 @@ std::vector<float> InferModel::forward_full(const std::vector<int32_t>& tokens) 
 }
 
 // ---------------------------------------------------------------- KVCache
-KVCache::KVCache(const ModelConfig& cfg) : cfg_(cfg) {
+KVDtype parse_kv_dtype(const std::string& s) {
+  if (s == "f32" || s == "fp32" || s == "float32") return KVDtype::kF32;
+  if (s == "f16" || s == "fp16" || s == "float16") return KVDtype::kF16;
+  throw std::invalid_argument("KV cache dtype must be f32 or f16, got '" + s + "'");
+}
+const char* kv_dtype_name(KVDtype d) { return d == KVDtype::kF16 ? "f16" : "f32"; }
+
+KVCache::KVCache(const ModelConfig& cfg, KVDtype dtype) : cfg_(cfg) {
   cfg_.validate();
-  kv_.assign(size_t(cfg_.n_layers) * 2 * cfg_.max_seq_len * cfg_.kv_heads() * cfg_.head_dim(), 0.f);
+  const size_t n = size_t(cfg_.n_layers) * 2 * cfg_.max_seq_len * cfg_.kv_heads() * cfg_.head_dim();
+  if (dtype == KVDtype::kF16)
+    kv16_.assign(n, 0);
+  else
+    kv_.assign(n, 0.f);
 }
 
 const float* KVCache::run(const InferModel& m, const int32_t* tokens, int n, BatchSeq::Logits which) {
@@ -581,7 +605,8 @@ const float* KVCache::run(const InferModel& m, const int32_t* tokens, int n, Bat
                              " new tokens exceed max_seq_len " + std::to_string(cfg_.max_seq_len));
   const int64_t kvw = m.kv_dim();
   KVLayout L;
-  L.base = kv_.data();
+  L.base = kv_.empty() ? nullptr : kv_.data();
+  L.base16 = kv16_.empty() ? nullptr : kv16_.data();
   L.block_size = cfg_.max_seq_len;
   L.block_stride = 0;
   L.layer_stride = 2 * int64_t(cfg_.max_seq_len) * kvw;

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/infer/quant.h"
@@ -28,14 +29,22 @@ struct InferOptions {
 // (block_size, hd) run, which decode attention streams; token-major rows (stride KVH*hd) left
 // the prefetcher 3 cache lines per 1 KB stride, and attention took a quarter to a third of a
 // 16-stream step.
+// Element type: fp32 (base) or IEEE fp16 (base16, exactly one of the two is set). fp16 halves the
+// pool and the bytes attention streams; rows are rounded to nearest-even once, when written, and
+// read back exactly (core/util/half.h, docs/kv_cache.md "fp16 KV"). Offsets count elements.
 // The contiguous KVCache is the special case of ONE block of max_seq_len tokens (table = {0}).
 // The paged pool (paged.h) stores block-major: (num_blocks, n_layers, 2 [K,V], KVH, block_size, hd).
+enum class KVDtype : uint8_t { kF32, kF16 };
+KVDtype parse_kv_dtype(const std::string& s);  // "f32" | "f16"; std::invalid_argument otherwise
+const char* kv_dtype_name(KVDtype d);
+
 struct KVLayout {
   float* base = nullptr;
+  uint16_t* base16 = nullptr;
   int block_size = 0;
-  int64_t block_stride = 0;  // floats between physical blocks
-  int64_t layer_stride = 0;  // floats between layers inside a block
-  int64_t v_offset = 0;      // floats from a K row to its V row
+  int64_t block_stride = 0;  // elements between physical blocks
+  int64_t layer_stride = 0;  // elements between layers inside a block
+  int64_t v_offset = 0;      // elements from a K row to its V row
 };
 
 // One sequence's share of a batched forward: its n_tokens new tokens sit at positions
@@ -96,7 +105,7 @@ class InferModel {
 // per layer as (n_layers, 2, max_seq_len, KVH*hd) so one KVLayout describes it.
 class KVCache {
  public:
-  explicit KVCache(const ModelConfig& cfg);
+  explicit KVCache(const ModelConfig& cfg, KVDtype dtype = KVDtype::kF32);
   int length() const { return len_; }  // tokens cached
   void clear() { len_ = 0; }
   // Appends tokens (n) at positions length()..length()+n-1 and returns their logits (n, V)
@@ -105,12 +114,13 @@ class KVCache {
   // Same as forward(.., last_only = true) without allocating: the (V) logits of the last token,
   // valid until the next call. This is the decode loop of chat and the benchmarks.
   const float* forward_last(const InferModel& m, const int32_t* tokens, int n);
-  size_t bytes() const { return kv_.size() * sizeof(float); }
+  size_t bytes() const { return kv_.size() * sizeof(float) + kv16_.size() * sizeof(uint16_t); }
 
  private:
   ModelConfig cfg_;
   int len_ = 0;
-  std::vector<float> kv_;  // (n_layers, 2, KVH, max_seq_len, hd)
+  std::vector<float> kv_;       // (n_layers, 2, KVH, max_seq_len, hd) when fp32
+  std::vector<uint16_t> kv16_;  // the same when fp16
   int32_t table_[1] = {0};
   InferScratch scratch_;
   const float* run(const InferModel& m, const int32_t* tokens, int n, BatchSeq::Logits which);

@@ -116,18 +116,24 @@ void BlockAllocator::check() const {
 }
 
 // ---------------------------------------------------------------- KVPool
-KVPool::KVPool(const ModelConfig& cfg, int num_blocks, int block_size) : block_size_(block_size) {
+KVPool::KVPool(const ModelConfig& cfg, int num_blocks, int block_size, KVDtype dtype)
+    : block_size_(block_size), dtype_(dtype) {
   if (num_blocks <= 0 || block_size <= 0)
     throw std::invalid_argument("KVPool: num_blocks and block_size must be > 0");
   kvw_ = int64_t(cfg.kv_heads()) * cfg.head_dim();
   layer_stride_ = 2 * int64_t(block_size) * kvw_;
   block_stride_ = int64_t(cfg.n_layers) * layer_stride_;
-  data_.assign(size_t(block_stride_) * size_t(num_blocks), 0.f);
+  const size_t n = size_t(block_stride_) * size_t(num_blocks);
+  if (dtype == KVDtype::kF16)
+    data16_.assign(n, 0);
+  else
+    data_.assign(n, 0.f);
 }
 
 KVLayout KVPool::layout() {
   KVLayout L;
-  L.base = data_.data();
+  L.base = data_.empty() ? nullptr : data_.data();
+  L.base16 = data16_.empty() ? nullptr : data16_.data();
   L.block_size = block_size_;
   L.block_stride = block_stride_;
   L.layer_stride = layer_stride_;
@@ -136,8 +142,12 @@ KVLayout KVPool::layout() {
 }
 
 void KVPool::copy_block(int src, int dst) {
-  std::memcpy(data_.data() + int64_t(dst) * block_stride_, data_.data() + int64_t(src) * block_stride_,
-              size_t(block_stride_) * sizeof(float));
+  if (dtype_ == KVDtype::kF16)
+    std::memcpy(data16_.data() + int64_t(dst) * block_stride_, data16_.data() + int64_t(src) * block_stride_,
+                size_t(block_stride_) * sizeof(uint16_t));
+  else
+    std::memcpy(data_.data() + int64_t(dst) * block_stride_, data_.data() + int64_t(src) * block_stride_,
+                size_t(block_stride_) * sizeof(float));
 }
 
 }  // namespace llm

@@ -49,20 +49,23 @@ class BlockAllocator {
   void push_tail(int b);
 };
 
-// The K/V memory: (num_blocks, n_layers, 2 [K, V], KVH, block_size, hd) floats. Block-major, so a
+// The K/V memory: (num_blocks, n_layers, 2 [K, V], KVH, block_size, hd) fp32 or fp16 elements. Block-major, so a
 // copy-on-write copies one contiguous range and a block is self-contained for all layers.
 class KVPool {
  public:
-  KVPool(const ModelConfig& cfg, int num_blocks, int block_size);
+  KVPool(const ModelConfig& cfg, int num_blocks, int block_size, KVDtype dtype = KVDtype::kF32);
   KVLayout layout();
   void copy_block(int src, int dst);  // all layers, K and V
-  size_t bytes() const { return data_.size() * sizeof(float); }
+  size_t bytes() const { return data_.size() * sizeof(float) + data16_.size() * sizeof(uint16_t); }
+  KVDtype dtype() const { return dtype_; }
   int block_size() const { return block_size_; }
 
  private:
   int block_size_ = 0;
   int64_t kvw_ = 0, layer_stride_ = 0, block_stride_ = 0;
-  std::vector<float> data_;
+  KVDtype dtype_ = KVDtype::kF32;
+  std::vector<float> data_;       // fp32 pool
+  std::vector<uint16_t> data16_;  // fp16 pool
 };
 
 }  // namespace llm

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/infer/attend.h"
+#include "core/util/half.h"
 #include "tests/infer/infer_test_util.h"
 
 namespace llm {
@@ -31,6 +32,35 @@ TEST(Attend, MatchesThePlainLoops) {
       attn_accum(p.data(), K.data() + 2 * hd, stride, n, hd, o.data());
       attn_accum_ref(p.data(), K.data() + 2 * hd, stride, n, hd, orf.data());
       for (int i = 0; i < hd; i++) EXPECT_NEAR(o[size_t(i)], orf[size_t(i)], 1e-4 * (1 + std::fabs(orf[size_t(i)])));
+    }
+  }
+}
+
+// fp16 K/V (the fp16 KV cache): the kernels give exactly what the fp32 kernels give on the
+// converted rows, and stay close to the plain fp16 loops
+TEST(Attend, Fp16RowsGiveTheFp32KernelsResultOnTheConvertedRows) {
+  for (int hd : {4, 8, 12, 16, 24, 32, 40, 48, 64, 80, 96, 128, 136}) {
+    for (int n : {0, 1, 3, 4, 5, 16, 37}) {
+      SCOPED_TRACE(testing::Message() << "hd " << hd << " n " << n);
+      const int64_t stride = 3 * hd + 8;
+      const std::vector<float> q = randn(size_t(hd), 1 + hd), K = randn(size_t(stride) * 40, 2 + n),
+                               p = randn(size_t(n) + 1, 3 + n);
+      std::vector<uint16_t> K16(K.size());
+      f32_to_f16_row(K.data(), K16.data(), int64_t(K.size()));
+      std::vector<float> Kc(K.size());
+      for (size_t i = 0; i < K.size(); i++) Kc[i] = f16_to_f32(K16[i]);
+      std::vector<float> s16(size_t(n) + 1, 7.f), sc(size_t(n) + 1, 7.f), sr(size_t(n) + 1, 7.f);
+      attn_scores(q.data(), K16.data() + hd, stride, n, hd, 0.125f, s16.data());
+      attn_scores(q.data(), Kc.data() + hd, stride, n, hd, 0.125f, sc.data());
+      attn_scores_ref(q.data(), K16.data() + hd, stride, n, hd, 0.125f, sr.data());
+      EXPECT_EQ(s16, sc);
+      for (int j = 0; j < n; j++) EXPECT_NEAR(s16[size_t(j)], sr[size_t(j)], 1e-5 * (1 + std::fabs(sr[size_t(j)])));
+      std::vector<float> o16 = randn(size_t(hd), 9), oc = o16, orf = o16;
+      attn_accum(p.data(), K16.data() + 2 * hd, stride, n, hd, o16.data());
+      attn_accum(p.data(), Kc.data() + 2 * hd, stride, n, hd, oc.data());
+      attn_accum_ref(p.data(), K16.data() + 2 * hd, stride, n, hd, orf.data());
+      EXPECT_EQ(o16, oc);
+      for (int i = 0; i < hd; i++) EXPECT_NEAR(o16[size_t(i)], orf[size_t(i)], 1e-4 * (1 + std::fabs(orf[size_t(i)])));
     }
   }
 }

@@ -45,8 +45,8 @@ void run_all(Engine& e, Outputs& out, int max_steps = 100000) {
 
 // the reference: one contiguous cache and one Sampler per sample, one token at a time
 std::vector<int32_t> reference_run(const InferModel& m, const std::vector<int32_t>& prompt, const SamplingParams& sp,
-                                   int stream) {
-  KVCache cache(m.cfg());
+                                   int stream, KVDtype dtype = KVDtype::kF32) {
+  KVCache cache(m.cfg(), dtype);
   Sampler smp(sp, m.cfg().vocab_size, prompt, uint64_t(stream));
   std::vector<int32_t> out;
   std::vector<float> row(size_t(m.cfg().vocab_size));
@@ -124,6 +124,62 @@ TEST(PagedEngine, GreedyOutputEqualsContiguousCacheTokenForToken) {
     EngineSnapshot s = e.snapshot();
     EXPECT_EQ(s.free_blocks, s.num_blocks);
     EXPECT_GT(s.steps, 0);
+  }
+}
+
+// fp16 pool (EngineConfig::kv_dtype): paged equals the contiguous fp16 cache token for token
+// (sampled, so every logit matters), copy-on-write copies fp16 blocks, the pool takes half the
+// bytes, and fp16 logits stay close to fp32 ones
+TEST(PagedEngine, Fp16PoolEqualsTheContiguousFp16CacheTokenForToken) {
+  for (const char* pos : {"rope", "alibi"}) {
+    ModelConfig c = tiny_cfg(pos, 4, 2);
+    auto m = make_model(c, 23);
+    for (int bs : {4, 16}) {
+      SCOPED_TRACE(std::string(pos) + " block_size " + std::to_string(bs));
+      EngineConfig ec;
+      ec.block_size = bs;
+      ec.num_blocks = 64;
+      ec.max_num_seqs = 8;
+      ec.max_batched_tokens = 24;
+      ec.kv_dtype = KVDtype::kF16;
+      Engine e(m, ec);
+      std::vector<std::vector<int32_t>> prompts;
+      std::vector<int64_t> ids;
+      SamplingParams sp;
+      sp.temperature = 0.9f;
+      sp.max_tokens = 14;
+      Outputs out;
+      for (int i = 0; i < 5; i++) {
+        prompts.push_back(random_tokens(3 + 7 * i, c.vocab_size, 300 + uint64_t(i)));
+        sp.seed = 40 + uint64_t(i);
+        ids.push_back(e.add_request(prompts.back(), sp, i == 2 ? 3 : 1));  // request 2: 3 samples, shared prompt
+        for (const GenerationEvent& ev : e.step()) {  // later requests join a running batch
+          if (ev.token >= 0) out.tokens[{ev.request_id, ev.index}].push_back(ev.token);
+          if (ev.finished) out.reason[{ev.request_id, ev.index}] = ev.finish_reason;
+        }
+      }
+      run_all(e, out);
+      for (int i = 0; i < 5; i++) {
+        sp.seed = 40 + uint64_t(i);
+        for (int k = 0; k < (i == 2 ? 3 : 1); k++)
+          EXPECT_EQ(out.tok(ids[size_t(i)], k), reference_run(*m, prompts[size_t(i)], sp, k, KVDtype::kF16))
+              << "request " << i << " sample " << k;
+      }
+      EXPECT_EQ(e.snapshot().free_blocks, ec.num_blocks);
+      EngineConfig e32 = ec;
+      e32.kv_dtype = KVDtype::kF32;
+      EXPECT_EQ(Engine(m, e32).snapshot().kv_bytes, 2 * e.snapshot().kv_bytes);
+    }
+    // fp16 rounding of K/V moves the logits a little, never far
+    const std::vector<int32_t> toks = random_tokens(40, c.vocab_size, 9);
+    KVCache c32(c), c16(c, KVDtype::kF16);
+    const std::vector<float> l32 = c32.forward(*m, toks.data(), int(toks.size())),
+                             l16 = c16.forward(*m, toks.data(), int(toks.size()));
+    float maxabs = 0, maxdiff = 0;
+    for (size_t i = 0; i < l32.size(); i++)
+      maxabs = std::max(maxabs, std::fabs(l32[i])), maxdiff = std::max(maxdiff, std::fabs(l32[i] - l16[i]));
+    EXPECT_GT(maxdiff, 0.f) << "fp16 cache gave the fp32 numbers: is it really fp16?";
+    EXPECT_LT(maxdiff, 5e-3f * (1 + maxabs)) << pos;
   }
 }
 
