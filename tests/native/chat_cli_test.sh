@@ -42,6 +42,14 @@ grep -q "conversation cleared" "$W/b.err" || fail "/clear not acknowledged"
   --temperature 0 --max-tokens 12 --threads 1 > "$W/g.txt" 2> "$W/g.err" || fail "generate: $(cat "$W/g.err")"
 cmp -s "$W/g.txt" "$W/a.txt" || fail "generate '$(cat "$W/g.txt")' != chat '$(cat "$W/a.txt")'"
 grep -q "tokens/s" "$W/g.err" || fail "generate prints no tokens/s"
+# the fp16 KV cache generates (its text may differ from fp32 by rounding); a bad dtype is named
+"$LLM" generate --checkpoint "$W/run" --prompt "Once upon a time" --temperature 0 --max-tokens 12 --threads 1 \
+  --kv-dtype f16 > "$W/g16.txt" 2> "$W/g16.err" || fail "generate --kv-dtype f16: $(cat "$W/g16.err")"
+[ -s "$W/g16.txt" ] || fail "generate --kv-dtype f16 printed nothing"
+if "$LLM" generate --checkpoint "$W/run" --prompt "x" --kv-dtype f8 > /dev/null 2> "$W/kvbad.err"; then
+  fail "generate --kv-dtype f8 succeeded"
+fi
+grep -q "kv-dtype.*f8" "$W/kvbad.err" || fail "bad --kv-dtype error does not name the flag and value: $(cat "$W/kvbad.err")"
 
 printf 'hello\n' | chat --quantize > /dev/null 2> "$W/q.err" || fail "chat --quantize: $(cat "$W/q.err")"
 grep -q "tokens/s" "$W/q.err" || fail "chat --quantize printed no tokens/s"
