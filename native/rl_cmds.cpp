@@ -208,13 +208,18 @@ int cmd_rl(int argc, char** argv) {
   std::vector<size_t> order(train.size());
   for (size_t i = 0; i < order.size(); i++) order[i] = i;
   size_t pos = order.size();
-  double gen_s = 0;
-  for (int step = 1; step <= cfg.max_steps; step++) {
+  auto next_prompts = [&](int n) {
     std::vector<RlPrompt> batch;
-    while (int(batch.size()) < cfg.prompts_per_step) {
+    while (int(batch.size()) < n) {
       if (pos == order.size()) shuffle_in_place(order_rng, order), pos = 0;
       batch.push_back(train[order[pos++]]);
     }
+    return batch;
+  };
+  tr.more_prompts = next_prompts;  // dynamic sampling draws its extra prompts from the same order
+  double gen_s = 0;
+  for (int step = 1; step <= cfg.max_steps; step++) {
+    const std::vector<RlPrompt> batch = next_prompts(cfg.prompts_per_step);
     const Clock::time_point ts = Clock::now();
     const RlStepStats st = tr.step(batch);
     const double dt = seconds_since(ts);
@@ -225,7 +230,8 @@ int cmd_rl(int argc, char** argv) {
          {"loss", st.loss},        {"policy_loss", st.policy_loss}, {"value_loss", st.value_loss},
          {"clip_frac", st.clip_frac}, {"ratio", st.ratio_mean}, {"first_ratio_dev", st.first_ratio_max_dev},
          {"grad_norm", st.grad_norm}, {"lr", st.lr},             {"len", st.mean_len},
-         {"finished", st.finished_frac}, {"zero_adv_groups", st.zero_adv_frac}, {"gen_tokens", st.gen_tokens},
+         {"finished", st.finished_frac}, {"zero_adv_groups", st.zero_adv_frac},
+         {"groups_rolled", st.groups_rolled}, {"groups_used", st.groups_used}, {"gen_tokens", st.gen_tokens},
          {"train_tokens", st.train_tokens}, {"step_s", dt},      {"tokens_per_s", tok_s}});
     if (step % cfg.log_every == 0 || step == 1 || step == cfg.max_steps) {
       const double eta = gen_s / step * (cfg.max_steps - step);

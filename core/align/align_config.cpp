@@ -31,6 +31,8 @@ void AlignConfig::validate() const {
   if (prompts_per_step <= 0 || group_size <= 0 || ppo_epochs <= 0) bad("prompts_per_step, group_size, ppo_epochs must be positive");
   if ((stage == "grpo" || stage == "gspo") && group_size < 2) bad("grpo/gspo need group_size >= 2 (advantages are group-normalized)");
   if (!(clip_eps > 0) || clip_eps_high < 0 || kl_coef < 0) bad("clip_eps > 0, clip_eps_high >= 0, kl_coef >= 0");
+  if (max_resample_rounds < 0 || max_resample_rounds > 64) bad("max_resample_rounds must be in [0, 64]");
+  if (dynamic_sampling && stage == "ppo") bad("dynamic_sampling is for grpo and gspo (group advantages), not ppo");
   if (loss_agg != "grpo" && loss_agg != "dr_grpo" && loss_agg != "dapo")
     bad("loss_agg must be grpo, dr_grpo or dapo; got \"" + loss_agg + "\"");
   if (gamma < 0 || gamma > 1 || lam < 0 || lam > 1) bad("gamma and lam must be in [0, 1]");

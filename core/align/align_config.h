@@ -72,7 +72,9 @@ namespace llm {
   X(bool, eval_base, true)              /* sft: also evaluate the starting model ("before" numbers) */ \
   /* ---- added by the ppo/grpo/gspo stages (core/align/{rl,rollout,ppo,grpo,gspo}) ---- */          \
   X(double, format_reward, 0.0)         /* verifiable reward: + this when the answer format is ok */ \
-  X(std::string, rl_tasks, "")          /* rl prompts: task-name prefixes, comma-separated; "" = all */
+  X(std::string, rl_tasks, "")          /* rl prompts: task-name prefixes, comma-separated; "" = all */ \
+  X(bool, dynamic_sampling, false)      /* grpo/gspo (DAPO): drop groups whose rewards are all equal  */ \
+  X(int, max_resample_rounds, 3)        /*   and roll out more prompts, up to this many extra rounds  */
 
 struct AlignConfig {
 #define LLM_ALIGN_DECLARE(type, name, def) type name = def;

@@ -57,25 +57,70 @@ RlStepStats RlTrainer::step(const std::vector<RlPrompt>& prompts) {
   const bool ppo = cfg.stage == "ppo", gspo = cfg.stage == "gspo";
   RlStepStats st;
 
-  // 1. rollout: G completions per prompt from the current policy through the paged engine
-  std::vector<std::string> texts;
-  for (const RlPrompt& p : prompts) texts.push_back(p.prompt);
-  const uint64_t step_seed = seed_mix(seed_mix(cfg.seed) + uint64_t(steps_done) + 1);
-  samples_ = generate_rollouts(infer_model(), tok_, texts, RolloutOptions::from(cfg, step_seed));
-  const size_t N = samples_.size();
-
-  // 2. rewards
+  // 1. rollout: G completions per prompt from the current policy through the paged engine, and
+  // 2. rewards. Statistics cover every sample rolled out (before any dynamic-sampling filter).
+  const std::shared_ptr<const InferModel> im = infer_model();
   double rs = 0, rss = 0;
-  for (RlSample& s : samples_) {
-    s.score = reward_(s.prompt_text, s.text);
-    rs += s.score, rss += double(s.score) * s.score;
-    st.gen_tokens += int64_t(s.completion.size());
-    st.finished_frac += s.finished;
+  int64_t n_rolled = 0;
+  int flat_groups = 0;
+  auto roll = [&](const std::vector<RlPrompt>& ps, int round) {
+    std::vector<std::string> texts;
+    for (const RlPrompt& p : ps) texts.push_back(p.prompt);
+    const uint64_t step_seed = seed_mix(seed_mix(cfg.seed) + uint64_t(steps_done) + 1) + uint64_t(round) * 0x9E3779B97F4A7C15ull;
+    std::vector<RlSample> out = generate_rollouts(im, tok_, texts, RolloutOptions::from(cfg, step_seed));
+    for (RlSample& s : out) {
+      s.score = reward_(s.prompt_text, s.text);
+      rs += s.score, rss += double(s.score) * s.score;
+      st.gen_tokens += int64_t(s.completion.size());
+      st.finished_frac += s.finished;
+      n_rolled++;
+    }
+    return out;
+  };
+  // groups whose samples all got the same reward carry no learning signal (samples of a group
+  // are contiguous in rollout order)
+  auto split_groups = [&](std::vector<RlSample>& all, std::vector<std::vector<RlSample>>& informative,
+                          std::vector<std::vector<RlSample>>& flat) {
+    for (size_t i = 0; i < all.size();) {
+      size_t j = i;
+      bool same = true;
+      while (j < all.size() && all[j].group == all[i].group) same &= all[j].score == all[i].score, j++;
+      std::vector<RlSample> g(std::make_move_iterator(all.begin() + long(i)), std::make_move_iterator(all.begin() + long(j)));
+      (same ? flat : informative).push_back(std::move(g));
+      flat_groups += same, st.groups_rolled++, i = j;
+    }
+  };
+  std::vector<RlSample> first = roll(prompts, 0);
+  if (cfg.dynamic_sampling && !ppo) {
+    std::vector<std::vector<RlSample>> keep, flat;
+    split_groups(first, keep, flat);
+    for (int round = 1; round <= cfg.max_resample_rounds && keep.size() < prompts.size() && more_prompts; round++) {
+      std::vector<RlSample> more = roll(more_prompts(int(prompts.size())), round);
+      std::vector<std::vector<RlSample>> flat_more;
+      split_groups(more, keep, flat_more);
+      for (auto& g : flat_more) flat.push_back(std::move(g));
+    }
+    if (keep.size() > prompts.size()) keep.resize(prompts.size());
+    if (keep.empty() && !flat.empty()) keep.push_back(std::move(flat.front()));  // nothing informative: a zero-advantage update
+    samples_.clear();
+    for (size_t g = 0; g < keep.size(); g++)
+      for (RlSample& s : keep[g]) s.group = int(g), samples_.push_back(std::move(s));
+  } else {
+    samples_ = std::move(first);
+    for (size_t i = 0; i < samples_.size();) {  // count the flat groups, keep them all
+      size_t j = i;
+      bool same = true;
+      while (j < samples_.size() && samples_[j].group == samples_[i].group) same &= samples_[j].score == samples_[i].score, j++;
+      flat_groups += same, st.groups_rolled++, i = j;
+    }
   }
-  st.reward_mean = rs / N;
-  st.reward_std = std::sqrt(std::max(0.0, rss / N - st.reward_mean * st.reward_mean));
-  st.mean_len = double(st.gen_tokens) / N;
-  st.finished_frac /= N;
+  st.groups_used = samples_.empty() ? 0 : samples_.back().group + 1;
+  st.zero_adv_frac = double(flat_groups) / std::max(1, st.groups_rolled);
+  st.reward_mean = rs / double(n_rolled);
+  st.reward_std = std::sqrt(std::max(0.0, rss / double(n_rolled) - st.reward_mean * st.reward_mean));
+  st.mean_len = double(st.gen_tokens) / double(n_rolled);
+  st.finished_frac /= double(n_rolled);
+  const size_t N = samples_.size();
 
   // 3. minibatches: one shuffled partition kept for every epoch, so the first update sees
   // exactly the batch shapes its old log-probs were computed with (ratio == 1 bit for bit)
@@ -107,7 +152,9 @@ RlStepStats RlTrainer::step(const std::vector<RlPrompt>& prompts) {
     for (size_t t = 0; t < s.completion.size(); t++) kl += double(s.old_logp[t]) - s.ref_logp[t];
     st.kl_seq += kl / N;
   }
-  st.kl_token = st.kl_seq * N / double(st.gen_tokens);
+  int64_t kept_tokens = 0;
+  for (const RlSample& s : samples_) kept_tokens += int64_t(s.completion.size());
+  st.kl_token = st.kl_seq * N / double(std::max<int64_t>(1, kept_tokens));
 
   // 5. advantages
   if (ppo) {
@@ -119,15 +166,6 @@ RlStepStats RlTrainer::step(const std::vector<RlPrompt>& prompts) {
     const bool scale_std = gspo || cfg.loss_agg != "dr_grpo";
     const std::vector<float> a = group_advantages(r, grp, scale_std);
     for (size_t i = 0; i < N; i++) samples_[i].advantages.assign(samples_[i].completion.size(), a[i]);
-    // groups whose samples all got the same reward carry no learning signal
-    int flat = 0, groups = 0;
-    for (size_t i = 0; i < N;) {
-      size_t j = i;
-      bool same = true;
-      while (j < N && samples_[j].group == samples_[i].group) same &= samples_[j].score == samples_[i].score, j++;
-      flat += same, groups++, i = j;
-    }
-    st.zero_adv_frac = double(flat) / groups;
   }
 
   // 6. ppo_epochs passes of minibatch updates

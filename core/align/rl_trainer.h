@@ -4,6 +4,7 @@
 // global-norm clipping, warmup + cosine schedule over rollout steps). No files, no clocks:
 // native/rl_cmds.cpp drives it and times it.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,7 +30,9 @@ struct RlStepStats {
   double first_ratio_max_dev = 0;  // max |ratio - 1| in the first update (0: old/new agree)
   double grad_norm = 0, lr = 0;
   double mean_len = 0, finished_frac = 0;  // completion length, share ended by a stop id
-  double zero_adv_frac = 0;    // GRPO/GSPO: share of groups whose rewards are all equal
+  double zero_adv_frac = 0;    // GRPO/GSPO: share of rolled-out groups whose rewards are all equal
+  int groups_rolled = 0;       // groups rolled out this step (> prompts with dynamic sampling)
+  int groups_used = 0;         // groups the update trained on
   int64_t gen_tokens = 0;      // completion tokens sampled
   int64_t train_tokens = 0;    // token positions through the training forward (all updates)
   int updates = 0;
@@ -42,7 +45,13 @@ class RlTrainer {
             const Tokenizer& tok, RewardFn reward);
 
   // One rollout + update round on these prompts (prompts_per_step of them, normally).
+  // With cfg.dynamic_sampling (GRPO/GSPO, DAPO's "dynamic sampling"), groups whose G rewards are
+  // all equal (zero advantage: no policy gradient) are dropped, and more prompts, taken from
+  // more_prompts(n), are rolled out for up to cfg.max_resample_rounds rounds until as many
+  // informative groups as prompts are kept. If the rounds run out, the step trains on the
+  // informative groups it has (and on the first flat ones only when it found none at all).
   RlStepStats step(const std::vector<RlPrompt>& prompts);
+  std::function<std::vector<RlPrompt>(int n)> more_prompts;
 
   // The policy as an inference model (greedy evaluation, chat).
   std::shared_ptr<const InferModel> infer_model() const;

@@ -3,6 +3,8 @@
 // PPO steps raise a simple reward.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cmath>
 #include <cstdio>
 
@@ -206,4 +208,57 @@ TEST(Rewards, RewardModelScoresTheChatTemplatedReply) {
   const float want = reward_scores(g, *m, *head, ids.data(), 1, int(ids.size()), {int32_t(ids.size()) - 1}).data[0];
   EXPECT_EQ(r("what is 3 + 4?", "7."), want);
   EXPECT_NE(r("what is 3 + 4?", "7."), r("what is 3 + 4?", "the cat sat"));
+}
+
+// DAPO dynamic sampling: groups whose rewards are all equal are dropped and replaced by groups
+// from more_prompts, so the update trains on informative groups only (renumbered 0..), while
+// the step's statistics still count everything rolled out
+TEST(RlTrainer, DynamicSamplingTrainsOnlyOnGroupsWithSignal) {
+  // prompts starting with "flat" always score 0; the others score the parity of the completion
+  // length, which a random policy's 4 samples almost never all share
+  auto reward = [](const std::string& p, const std::string& c) -> float {
+    return p.rfind("flat", 0) == 0 ? 0.f : float(c.size() % 2);
+  };
+  for (const char* stage : {"grpo", "gspo"}) {
+    SCOPED_TRACE(stage);
+    Transformer<float> m = tiny_model(4);
+    AlignConfig c = rl_cfg(stage);
+    c.dynamic_sampling = true;
+    c.max_resample_rounds = 6;
+    c.temperature = 1.5;
+    RlTrainer tr(c, m, m, tok(), reward);
+    int asked = 0;
+    tr.more_prompts = [&](int n) {
+      asked += n;
+      std::vector<RlPrompt> v;
+      for (int i = 0; i < n; i++) v.push_back({i % 2 ? "flat again" : "the cat sat", "0", "t"});
+      return v;
+    };
+    const std::vector<RlPrompt> ps = {{"flat one", "0", "t"}, {"what is", "0", "t"}, {"flat two", "0", "t"}, {"3 + 4", "0", "t"}};
+    const RlStepStats st = tr.step(ps);
+    EXPECT_GT(asked, 0) << "two flat groups of four: it must have asked for more prompts";
+    EXPECT_EQ(st.groups_used, 4);
+    EXPECT_GT(st.groups_rolled, 4);
+    EXPECT_GT(st.zero_adv_frac, 0.0);
+    ASSERT_EQ(tr.last_samples().size(), 4u * 4u);
+    for (int g = 0; g < 4; g++) {
+      std::set<float> scores;
+      for (const RlSample& s : tr.last_samples())
+        if (s.group == g) {
+          scores.insert(s.score);
+          EXPECT_NE(s.prompt_text.rfind("flat", 0), 0u);
+        }
+      EXPECT_EQ(scores.size(), 2u) << "group " << g << " has no reward spread";
+    }
+    // without it, the same step keeps the flat groups
+    c.dynamic_sampling = false;
+    RlTrainer plain(c, m, m, tok(), reward);
+    const RlStepStats s0 = plain.step(ps);
+    EXPECT_EQ(s0.groups_used, 4);
+    EXPECT_EQ(s0.groups_rolled, 4);
+    EXPECT_GE(s0.zero_adv_frac, 0.5);
+  }
+  AlignConfig bad = rl_cfg("ppo");
+  bad.dynamic_sampling = true;
+  EXPECT_THROW(bad.validate(), std::runtime_error);
 }
