@@ -77,42 +77,44 @@ RlStepStats RlTrainer::step(const std::vector<RlPrompt>& prompts) {
     }
     return out;
   };
-  // groups whose samples all got the same reward carry no learning signal (samples of a group
-  // are contiguous in rollout order)
-  auto split_groups = [&](std::vector<RlSample>& all, std::vector<std::vector<RlSample>>& informative,
-                          std::vector<std::vector<RlSample>>& flat) {
+  // each rolled-out group: its samples are contiguous in rollout order; a group whose samples all
+  // got the same reward has zero advantage and carries no learning signal
+  struct Span {
+    size_t begin, end;
+    bool flat;
+  };
+  auto spans_of = [&](const std::vector<RlSample>& all) {
+    std::vector<Span> out;
     for (size_t i = 0; i < all.size();) {
       size_t j = i;
       bool same = true;
       while (j < all.size() && all[j].group == all[i].group) same &= all[j].score == all[i].score, j++;
-      std::vector<RlSample> g(std::make_move_iterator(all.begin() + long(i)), std::make_move_iterator(all.begin() + long(j)));
-      (same ? flat : informative).push_back(std::move(g));
-      flat_groups += same, st.groups_rolled++, i = j;
+      out.push_back({i, j, same});
+      st.groups_rolled++, flat_groups += same && !ppo, i = j;
     }
+    return out;
   };
   std::vector<RlSample> first = roll(prompts, 0);
   if (cfg.dynamic_sampling && !ppo) {
     std::vector<std::vector<RlSample>> keep, flat;
-    split_groups(first, keep, flat);
+    auto sort_groups = [&](std::vector<RlSample>& all) {
+      for (const Span& g : spans_of(all))
+        (g.flat ? flat : keep).emplace_back(std::make_move_iterator(all.begin() + long(g.begin)),
+                                            std::make_move_iterator(all.begin() + long(g.end)));
+    };
+    sort_groups(first);
     for (int round = 1; round <= cfg.max_resample_rounds && keep.size() < prompts.size() && more_prompts; round++) {
       std::vector<RlSample> more = roll(more_prompts(int(prompts.size())), round);
-      std::vector<std::vector<RlSample>> flat_more;
-      split_groups(more, keep, flat_more);
-      for (auto& g : flat_more) flat.push_back(std::move(g));
+      sort_groups(more);
     }
     if (keep.size() > prompts.size()) keep.resize(prompts.size());
     if (keep.empty() && !flat.empty()) keep.push_back(std::move(flat.front()));  // nothing informative: a zero-advantage update
     samples_.clear();
     for (size_t g = 0; g < keep.size(); g++)
-      for (RlSample& s : keep[g]) s.group = int(g), samples_.push_back(std::move(s));
+      for (RlSample& x : keep[g]) x.group = int(g), samples_.push_back(std::move(x));
   } else {
     samples_ = std::move(first);
-    for (size_t i = 0; i < samples_.size();) {  // count the flat groups, keep them all
-      size_t j = i;
-      bool same = true;
-      while (j < samples_.size() && samples_[j].group == samples_[i].group) same &= samples_[j].score == samples_[i].score, j++;
-      flat_groups += same, st.groups_rolled++, i = j;
-    }
+    spans_of(samples_);  // counts only: every group is kept
   }
   st.groups_used = samples_.empty() ? 0 : samples_.back().group + 1;
   st.zero_adv_frac = double(flat_groups) / std::max(1, st.groups_rolled);
