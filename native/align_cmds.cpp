@@ -275,8 +275,9 @@ void sft_data(const AlignConfig& cfg, std::vector<SftExample>& train, std::vecto
 }
 
 // eval_reason: why chosen is better, per held-out pair (generated data), for per-reason accuracy
+// eval_task (optional): the generator's task of each held-out pair ("arithmetic.add", "story.lost")
 void preference_data(const AlignConfig& cfg, std::vector<PreferencePair>& train, std::vector<PreferencePair>& eval,
-                     std::vector<std::string>& eval_reason) {
+                     std::vector<std::string>& eval_reason, std::vector<std::string>* eval_task = nullptr) {
   if (cfg.data == "generated") {
     GenOptions o;
     o.seed = cfg.seed;
@@ -286,19 +287,22 @@ void preference_data(const AlignConfig& cfg, std::vector<PreferencePair>& train,
     for (auto& e : generate_preferences(size_t(cfg.n_eval), o)) {
       eval.push_back(std::move(e.pair));
       eval_reason.push_back(e.reason);
+      if (eval_task) eval_task->push_back(e.task);
     }
     return;
   }
   train = import_preference(fs::read_file(cfg.data), cfg.data);
   split_tail(train, cfg.n_eval, eval, cfg.data);
   eval_reason.assign(eval.size(), "imported");
+  if (eval_task) eval_task->assign(eval.size(), "imported");
 }
 
-// reasons (optional, same length as in) is filtered alongside the pairs
+// reasons and tasks (optional, same length as in) are filtered alongside the pairs
 std::vector<PreferenceSequence> tokenize_pairs(const Tokenizer& tok, const std::vector<PreferencePair>& in, int T,
-                                               const char* what, std::vector<std::string>* reasons = nullptr) {
+                                               const char* what, std::vector<std::string>* reasons = nullptr,
+                                               std::vector<std::string>* tasks = nullptr) {
   std::vector<PreferenceSequence> out;
-  std::vector<std::string> kept;
+  std::vector<std::string> kept, kept_task;
   int dropped = 0, same = 0;
   for (size_t i = 0; i < in.size(); i++) {
     PreferenceSequence s;
@@ -312,8 +316,10 @@ std::vector<PreferenceSequence> tokenize_pairs(const Tokenizer& tok, const std::
     }
     out.push_back(std::move(s));
     if (reasons) kept.push_back((*reasons)[i]);
+    if (tasks) kept_task.push_back((*tasks)[i]);
   }
   if (reasons) *reasons = std::move(kept);
+  if (tasks) *tasks = std::move(kept_task);
   std::printf("%s: %zu pairs (%d prompts too long for seq_len %d, %d identical after the cut)\n", what, out.size(),
               dropped, T, same);
   if (out.empty()) throw std::runtime_error(std::string(what) + ": no usable preference pair");
@@ -490,10 +496,13 @@ int run_sft(const Args& a) {
 struct RmEval {
   double loss = 0, accuracy = 0, margin = 0;
   std::map<std::string, std::pair<double, int>> by_reason;  // reason -> (correct, count)
+  std::map<std::string, std::pair<double, int>> by_task;    // wrong_answer pairs: task family -> (correct, count)
 };
 
+// tasks: the task of each pair ("arithmetic.add"); wrong_answer pairs are also counted by family
+// ("arithmetic"), the part that tells which knowledge the reward model lacks
 RmEval rm_evaluate(Transformer<float>& m, RewardHead<float>& head, const std::vector<PreferenceSequence>& data,
-                   const std::vector<std::string>& reasons, int B, int32_t pad) {
+                   const std::vector<std::string>& reasons, const std::vector<std::string>& tasks, int B, int32_t pad) {
   RmEval e;
   size_t i0 = 0;
   for (const PairBatch& pb : eval_pair_batches(data, B, pad)) {
@@ -506,9 +515,17 @@ RmEval rm_evaluate(Transformer<float>& m, RewardHead<float>& head, const std::ve
     e.margin += margin * pb.B;
     for (int b = 0; b < pb.B; b++) {
       const double z = double(r.data[b]) - r.data[pb.B + b];
-      auto& br = e.by_reason[reasons[i0 + size_t(b)]];
-      br.first += z > 0 ? 1.0 : z == 0 ? 0.5 : 0.0;
+      const double ok = z > 0 ? 1.0 : z == 0 ? 0.5 : 0.0;
+      const std::string& why = reasons[i0 + size_t(b)];
+      auto& br = e.by_reason[why];
+      br.first += ok;
       br.second++;
+      if (why == "wrong_answer") {
+        const std::string& t = tasks[i0 + size_t(b)];
+        auto& bt = e.by_task[t.substr(0, t.find('.'))];
+        bt.first += ok;
+        bt.second++;
+      }
     }
     i0 += size_t(pb.B);
   }
@@ -537,14 +554,14 @@ int run_rm(const Args& a) {
   print_policy(p, cfg);
   const int T = std::min(cfg.seq_len, p.model->cfg.max_seq_len);
   std::vector<PreferencePair> train_p, eval_p;
-  std::vector<std::string> reasons;
-  preference_data(cfg, train_p, eval_p, reasons);
+  std::vector<std::string> reasons, tasks;
+  preference_data(cfg, train_p, eval_p, reasons, &tasks);
   const std::vector<PreferenceSequence> train = tokenize_pairs(*run.tok, train_p, T, "train");
-  const std::vector<PreferenceSequence> eval = tokenize_pairs(*run.tok, eval_p, T, "held-out", &reasons);
+  const std::vector<PreferenceSequence> eval = tokenize_pairs(*run.tok, eval_p, T, "held-out", &reasons, &tasks);
   PairBatcher batcher(&train, cfg.batch_size, cfg.seed);
   const int32_t pad = run.pad_id();
 
-  const RmEval e0 = rm_evaluate(*p.model, head, eval, reasons, cfg.batch_size, pad);
+  const RmEval e0 = rm_evaluate(*p.model, head, eval, reasons, tasks, cfg.batch_size, pad);
   std::printf("before: held-out accuracy %.1f%% (random head), loss %.4f\n", 100 * e0.accuracy, e0.loss);
   run.log({{"type", "eval"}, {"step", 0}, {"val_loss", e0.loss}, {"val_accuracy", e0.accuracy}});
 
@@ -577,7 +594,7 @@ int run_rm(const Args& a) {
       run.log({{"type", "step"}, {"step", step}, {"loss", loss}, {"accuracy", acc}, {"lr", lr}, {"grad_norm", gn},
                {"tokens_per_s", tps}});
     if ((cfg.eval_every > 0 && step % cfg.eval_every == 0) && step != cfg.max_steps) {
-      const RmEval e = rm_evaluate(*p.model, head, eval, reasons, cfg.batch_size, pad);
+      const RmEval e = rm_evaluate(*p.model, head, eval, reasons, tasks, cfg.batch_size, pad);
       std::fprintf(stderr, "\n[eval] step %lld  held-out accuracy %.1f%%  loss %.4f\n", (long long)step, 100 * e.accuracy, e.loss);
       run.log({{"type", "eval"}, {"step", step}, {"val_loss", e.loss}, {"val_accuracy", e.accuracy}});
     }
@@ -585,12 +602,17 @@ int run_rm(const Args& a) {
       run.save(step, p, step == cfg.max_steps, {{"score.safetensors", save_reward_head(head)}});
   }
   std::fprintf(stderr, "\n");
-  const RmEval e = rm_evaluate(*p.model, head, eval, reasons, cfg.batch_size, pad);
+  const RmEval e = rm_evaluate(*p.model, head, eval, reasons, tasks, cfg.batch_size, pad);
   std::printf("held-out reward-model accuracy: %.1f%% (loss %.4f, mean margin %.3f) on %zu pairs; by reason:\n",
               100 * e.accuracy, e.loss, e.margin, eval.size());
   print_reasons(e.by_reason);
+  if (!e.by_task.empty()) {
+    std::printf("  wrong_answer pairs by task:\n");
+    print_reasons(e.by_task);
+  }
   json fin = {{"type", "final"}, {"stage", "rm"}, {"step", cfg.max_steps}, {"val_accuracy", e.accuracy},
               {"val_loss", e.loss}, {"val_margin", e.margin}, {"by_reason", reasons_json(e.by_reason)},
+              {"wrong_answer_by_task", reasons_json(e.by_task)},
               {"before", {{"val_accuracy", e0.accuracy}, {"val_loss", e0.loss}}}, {"memory", memory_json(p)},
               {"seconds", seconds_since(run.t0)}};
   run.log(fin);

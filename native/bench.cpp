@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "core/infer/gemv.h"
 #include "core/model/transformer.h"
 #include "core/tensor/eigen_util.h"
 #include "core/train/adamw.h"
@@ -100,6 +101,44 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
   return out;
 }
 
+// GFLOP/s of the decode GEMV (core/infer/gemv.h) for N activation rows on the four weight shapes
+// of one layer of the config (qkv, o, gate|up, down) plus the LM head: the batched-decode part of
+// a serving step. Median over reps of 10 calls per shape.
+static json bench_gemv(const ModelConfig& mc, const std::vector<int>& threads, const std::vector<int>& batches, int reps) {
+  const int64_t C = mc.dim, hd = mc.head_dim(), F = mc.hidden();
+  const int64_t qkv = (mc.n_heads + 2 * mc.kv_heads()) * hd, gu = mc.ffn == "swiglu" ? 2 * F : F;
+  const std::vector<std::pair<int64_t, int64_t>> shapes = {{qkv, C}, {C, mc.n_heads * hd}, {gu, C}, {C, F}, {mc.vocab_size, C}};
+  Rng r(1);
+  std::vector<std::vector<float>> W;
+  for (auto [o, i] : shapes) {
+    W.emplace_back(size_t(o * i));
+    for (float& v : W.back()) v = r.uniform() - 0.5f;
+  }
+  json rows = json::array();
+  for (int t : threads) {
+    set_threads(t);
+    for (int N : batches) {
+      double flops = 0, secs = 0;
+      for (size_t k = 0; k < shapes.size(); k++) {
+        const auto [o, i] = shapes[k];
+        std::vector<float> x(size_t(N * i)), y(size_t(N * o));
+        for (float& v : x) v = r.uniform() - 0.5f;
+        gemv_f32(W[k].data(), o, i, x.data(), N, y.data());  // warm up
+        std::vector<double> ts;
+        for (int rep = 0; rep < reps; rep++) {
+          const double t0 = now_s();
+          for (int c = 0; c < 10; c++) gemv_f32(W[k].data(), o, i, x.data(), N, y.data());
+          ts.push_back((now_s() - t0) / 10);
+        }
+        flops += 2.0 * double(o * i) * N;
+        secs += median_of(ts);
+      }
+      rows.push_back({{"threads", t}, {"rows", N}, {"gflops", flops / secs / 1e9}, {"us_per_layer_and_head", 1e6 * secs}});
+    }
+  }
+  return {{"config", mc.summary()}, {"shapes_out_in", shapes}, {"results", rows}};
+}
+
 int cmd_bench_decode(int argc, char** argv);  // native/bench_decode.cpp
 int cmd_bench_serve(int argc, char** argv);   // native/bench_serve.cpp
 
@@ -108,12 +147,18 @@ int cmd_bench(int argc, char** argv) {
   if (what == "tokenizer") return cmd_bench_tokenizer(argc - 1, argv + 1);
   if (what == "decode") return cmd_bench_decode(argc - 1, argv + 1);
   if (what == "serve") return cmd_bench_serve(argc - 1, argv + 1);
-  if (what != "all" && what != "gemm" && what != "model" && what != "train") {
-    std::cerr << "llm bench: unknown benchmark '" << what << "' (all | gemm | model | train | tokenizer | decode | serve)\n";
+  if (what != "all" && what != "gemm" && what != "gemv" && what != "model" && what != "train") {
+    std::cerr << "llm bench: unknown benchmark '" << what << "' (all | gemm | gemv | model | train | tokenizer | decode | serve)\n";
     return 2;
   }
   const int skip = what == "all" && !(argc > 1 && argv[1][0] != '-') ? 0 : 1;
-  Args a(argc - skip, argv + skip, {"config", "batch", "seq", "threads", "reps", "gemm-n", "precision"});
+  Args a(argc - skip, argv + skip, {"config", "batch", "seq", "threads", "reps", "gemm-n", "precision", "rows"});
+  if (what == "gemv") {
+    const json g = bench_gemv(load_model_config(a.str("config", "small")), parse_int_list(a.str("threads", "1,2")),
+                              parse_int_list(a.str("rows", "1,4,8,16,32")), int(a.integer("reps", 50)));
+    std::cout << json{{"gemv", g}}.dump(2) << "\n";
+    return 0;
+  }
   std::vector<std::string> precisions;
   {
     std::stringstream ss(a.str("precision", "fp32"));

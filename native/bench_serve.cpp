@@ -20,8 +20,10 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -47,12 +49,43 @@ struct StreamResult {
   std::string error;
 };
 
-// One streaming completion; parses the SSE events as they arrive.
-StreamResult run_stream(const std::string& host, int port, const json& body) {
+// Released once every stream of a level has its connection open.
+struct StartGate {
+  std::mutex mu;
+  std::condition_variable cv;
+  int connected = 0;
+  bool open = false;
+  void arrive() {
+    std::lock_guard<std::mutex> lk(mu);
+    connected++;
+    cv.notify_all();
+  }
+  void wait_open() {
+    std::unique_lock<std::mutex> lk(mu);
+    cv.wait(lk, [&] { return open; });
+  }
+};
+
+// One streaming completion; parses the SSE events as they arrive. With a gate, the connection is
+// opened first (a keep-alive GET /health), then the completion waits for the gate to open.
+StreamResult run_stream(const std::string& host, int port, const json& body, StartGate* gate = nullptr) {
   StreamResult r;
   httplib::Client c(host, port);
   c.set_read_timeout(600, 0);
   c.set_connection_timeout(10, 0);
+  // the request goes out as two writes (headers, body): on a connection already used, Nagle would
+  // hold the body back for the server's delayed ACK (~40-90 ms of time to first token)
+  c.set_tcp_nodelay(true);
+  if (gate) {
+    c.set_keep_alive(true);
+    auto h = c.Get("/health");
+    gate->arrive();
+    if (!h || h->status != 200) {
+      r.error = "GET /health before the stream failed";
+      return r;
+    }
+    gate->wait_open();
+  }
   httplib::Request req;
   req.method = "POST";
   req.path = "/v1/completions";
@@ -250,13 +283,25 @@ int cmd_bench_serve(int argc, char** argv) {
       steps0 = scrape(mc)["llm_engine_steps_total"];
     }
     std::vector<std::thread> clients;
-    const double t0 = now_s();
-    // connects are spread 2 ms apart: cpp-httplib listens with a backlog of 5, and a burst of 64
-    // SYNs would overflow it (dropped SYNs are retried after 1 s, resets fail the stream)
+    // Every stream first opens its keep-alive connection, 2 ms apart (cpp-httplib listens with a
+    // backlog of 5, and a burst of 64 SYNs would overflow it: dropped SYNs are retried after 1 s),
+    // then all requests are sent at once and the clock starts: the level measures N streams
+    // generating together, not the ramp of N connects.
+    StartGate gate;
     for (int i = 0; i < level; i++) {
-      clients.emplace_back([&, i] { res[size_t(i)] = run_stream(host, port, body_for(level, i, tokens)); });
+      clients.emplace_back([&, i] { res[size_t(i)] = run_stream(host, port, body_for(level, i, tokens), &gate); });
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
+    {
+      std::unique_lock<std::mutex> lk(gate.mu);
+      gate.cv.wait(lk, [&] { return gate.connected == level; });
+    }
+    const double t0 = now_s();
+    {
+      std::lock_guard<std::mutex> lk(gate.mu);
+      gate.open = true;
+    }
+    gate.cv.notify_all();
     for (std::thread& t : clients) t.join();
     const double wall = now_s() - t0;
     running = false;

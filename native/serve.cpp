@@ -79,6 +79,9 @@ void ApiServer::Impl::routes() {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
   });
+  // SSE sends one small chunk per token: without TCP_NODELAY, Nagle holds a chunk back until the
+  // previous one is acknowledged, and a delayed ACK makes that ~40 ms (accepted sockets inherit it)
+  svr.set_tcp_nodelay(true);
   const int threads = opt.http_threads;
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
 

@@ -5,6 +5,8 @@
 // registers across all n value rows: one FMA per vector per row, in key order.
 #include "core/infer/attend.h"
 
+#include <vector>
+
 #include "core/util/half.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
@@ -18,22 +20,39 @@
 namespace llm {
 
 namespace {
-inline float ld1(const float* p) { return *p; }
-inline float ld1(const uint16_t* p) { return f16_to_f32(*p); }
-
-template <class T>
-void scores_ref(const float* q, const T* K, int64_t stride, int n, int hd, float scale, float* s) {
+// The plain loops run on fp32 rows only; fp16 rows are converted (exactly) into a scratch copy
+// first. One loop for both types means one compiled instruction sequence: with two template
+// instances g++ -march=native contracted a * b + c into an FMA in one and not in the other, and
+// the fp16 path no longer gave the fp32 path's bits on the converted rows.
+__attribute__((noinline)) void scores_ref(const float* q, const float* K, int64_t stride, int n, int hd, float scale,
+                                          float* s) {
   for (int j = 0; j < n; j++) {
     float d = 0.f;
-    for (int i = 0; i < hd; i++) d += q[i] * ld1(K + j * stride + i);
+    for (int i = 0; i < hd; i++) d += q[i] * K[j * stride + i];
     s[j] = d * scale;
   }
 }
 
-template <class T>
-void accum_ref(const float* p, const T* V, int64_t stride, int n, int hd, float* o) {
+__attribute__((noinline)) void accum_ref(const float* p, const float* V, int64_t stride, int n, int hd, float* o) {
   for (int j = 0; j < n; j++)
-    for (int i = 0; i < hd; i++) o[i] += p[j] * ld1(V + j * stride + i);
+    for (int i = 0; i < hd; i++) o[i] += p[j] * V[j * stride + i];
+}
+
+// (n, hd) fp16 rows, `stride` apart -> (n, hd) contiguous fp32 rows in a per-thread scratch
+const float* widen_rows(const uint16_t* X, int64_t stride, int n, int hd) {
+  thread_local std::vector<float> buf;
+  if (buf.size() < size_t(n) * size_t(hd)) buf.resize(size_t(n) * size_t(hd));
+  for (int j = 0; j < n; j++)
+    for (int i = 0; i < hd; i++) buf[size_t(j) * hd + i] = f16_to_f32(X[j * stride + i]);
+  return buf.data();
+}
+
+void scores_ref(const float* q, const uint16_t* K, int64_t stride, int n, int hd, float scale, float* s) {
+  scores_ref(q, widen_rows(K, stride, n, hd), hd, n, hd, scale, s);
+}
+
+void accum_ref(const float* p, const uint16_t* V, int64_t stride, int n, int hd, float* o) {
+  accum_ref(p, widen_rows(V, stride, n, hd), hd, n, hd, o);
 }
 }  // namespace
 

@@ -1,13 +1,16 @@
 // fp32 GEMV kernels for decoding (see gemv.h for why they exist).
 //
-// The unit of work is a tile: one weight row times RX activation rows, one vector accumulator
-// per (weight row, activation row) pair. Per column step the weight vector is loaded once and
-// used RX times.
-// Tiles are always ONE weight row wide, so each thread reads W as one sequential stream: 4 or 8
-// rows side by side (4-8 streams 1-3 KB apart) ran at half the bandwidth, 10 vs 20 GB/s on one
-// core for N = 1, and made N = 4 slower per step than 4 single decodes (measured on a 2-core
-// EPYC, 2026-12, kernel sweep and an engine benchmark; docs/kv_cache.md). Batches take tiles of
-// 1 x 8 activation rows (8 FMA chains, 9 loads per 8 FMAs), then 1 x 4, 1 x 2, 1 x 1.
+// The unit of work is a tile: RW weight rows times RX activation rows, one vector accumulator per
+// (weight row, activation row) pair. Per column step each of the RW weight vectors and each of the
+// RX activation vectors is loaded once, and RW * RX multiply-adds are issued.
+// - One activation row (N < kMultiRowN): tiles are ONE weight row wide, so each thread reads W as
+//   one sequential stream: 4 or 8 rows side by side (4-8 streams 1-3 KB apart) ran at half the
+//   bandwidth, 10 vs 20 GB/s on one core for N = 1, and made N = 4 slower per step than 4 single
+//   decodes (2-core EPYC, 2026-12, kernel sweep and an engine benchmark; docs/kv_cache.md).
+// - Batches (N >= kMultiRowN) are bound by the FMA units, not by memory: a 1 x 8 tile issues 9
+//   loads per 8 FMAs and the loads and the horizontal sums (one per pair) limit it. 3 weight rows
+//   x 8 (AVX-512, 24 of the 32 registers) or 3 x 4 (AVX2, 12 of 16) halve the loads per FMA:
+//   71 -> 109 GFLOP/s on one core of an AVX-512 Xeon for N = 16 (`llm bench gemv`).
 // Every pair is computed the same way in every tile shape: one accumulator over the full vector
 // steps, the same horizontal reduction, then the scalar tail columns in order with an explicit
 // fma. That makes y[n, r] independent of N and of the tiling (gemv.h, "Determinism").
@@ -18,7 +21,10 @@
 
 #include "core/tensor/eigen_util.h"  // LLM_OMP_FOR_IF
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define LLM_GEMV_AVX512 1
+#elif defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define LLM_GEMV_AVX2 1
 #elif defined(__wasm_simd128__)
@@ -34,76 +40,146 @@ namespace {
 // about what one core needs for 32K multiply-adds streamed from memory).
 constexpr int64_t kParallelWork = int64_t(1) << 15;
 
-#if LLM_GEMV_AVX2
+#if LLM_GEMV_AVX512 || LLM_GEMV_AVX2
 // ((v0+v4) + (v1+v5)) + ((v2+v6) + (v3+v7))
-inline float hsum(__m256 a) {
+inline float hsum8(__m256 a) {
   const __m128 A = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
   const __m128 h = _mm_hadd_ps(A, A);
   return _mm_cvtss_f32(_mm_hadd_ps(h, h));
 }
+#endif
 
-// y[j * ys] = w . x row j  for j < RX.  w: one row of `in`; x: RX rows of `in`.
-template <int RX>
-inline void tile(const float* w, int64_t in, const float* x, float* y, int64_t ys) {
-  __m256 acc[RX];
-  for (int j = 0; j < RX; j++) acc[j] = _mm256_setzero_ps();
-  int64_t c = 0;
-  for (; c + 8 <= in; c += 8) {
-    const __m256 wv = _mm256_loadu_ps(w + c);
-    for (int j = 0; j < RX; j++) acc[j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + j * in + c), acc[j]);
-  }
-  for (int j = 0; j < RX; j++) {
-    float s = hsum(acc[j]);
-    // in % 8 columns; an explicit fma so every tile shape rounds the tail alike
-    for (int64_t cc = c; cc < in; cc++) s = std::fma(w[cc], x[j * in + cc], s);
-    y[j * ys] = s;
-  }
+#if LLM_GEMV_AVX512
+using Vec = __m512;
+constexpr int kLanes = 16, kRW = 3, kRX = 8;
+inline Vec vzero() { return _mm512_setzero_ps(); }
+inline Vec vload(const float* p) { return _mm512_loadu_ps(p); }
+inline Vec vfma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+// lanes i and i+8 first, then hsum8
+inline float vsum(Vec a) {
+  const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1));
+  return hsum8(_mm256_add_ps(_mm512_castps512_ps256(a), hi));
+}
+inline float madd(float a, float b, float s) { return std::fma(a, b, s); }  // tail columns
+// vsum of 8 accumulators at once, bit for bit: the same pairs are added (lanes i and i+8, then
+// i and i+4, then (0+1) + (2+3)), but 8 rows share each shuffle and add, 2 shuffles + 1 add per
+// row instead of 6 + 4.
+inline void vsum8(const Vec* a, float* s) {
+  Vec h[4], q[2];
+  for (int k = 0; k < 4; k++)  // (a[2k] | a[2k+1]): per row lanes i + i+8, 8 each
+    h[k] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * k], a[2 * k + 1], 0x44), _mm512_shuffle_f32x4(a[2 * k], a[2 * k + 1], 0xEE));
+  for (int k = 0; k < 2; k++)  // 4 rows per vector, quarter r = row r: i + i+4
+    q[k] = _mm512_add_ps(_mm512_shuffle_f32x4(h[2 * k], h[2 * k + 1], 0x88), _mm512_shuffle_f32x4(h[2 * k], h[2 * k + 1], 0xDD));
+  // in each quarter: (0+1), (2+3) of q[0]'s row, then of q[1]'s row
+  const Vec u = _mm512_add_ps(_mm512_shuffle_ps(q[0], q[1], _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(q[0], q[1], _MM_SHUFFLE(3, 1, 3, 1)));
+  const Vec v = _mm512_add_ps(_mm512_shuffle_ps(u, u, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(u, u, _MM_SHUFFLE(3, 1, 3, 1)));
+  alignas(64) float t[16];
+  _mm512_store_ps(t, v);  // quarter r: row r of q[0] (a[r]) in lane 4r, of q[1] (a[4 + r]) in lane 4r + 1
+  for (int r = 0; r < 4; r++) s[r] = t[4 * r], s[4 + r] = t[4 * r + 1];
+}
+#elif LLM_GEMV_AVX2
+using Vec = __m256;
+constexpr int kLanes = 8, kRW = 3, kRX = 4;
+inline Vec vzero() { return _mm256_setzero_ps(); }
+inline Vec vload(const float* p) { return _mm256_loadu_ps(p); }
+inline Vec vfma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+inline float vsum(Vec a) { return hsum8(a); }
+inline float madd(float a, float b, float s) { return std::fma(a, b, s); }
+// vsum of 4 accumulators at once, bit for bit (lanes i + i+4, then (0+1) + (2+3)), sharing shuffles
+inline void vsum4(const Vec* a, float* s) {
+  const Vec h0 = _mm256_add_ps(_mm256_permute2f128_ps(a[0], a[1], 0x20), _mm256_permute2f128_ps(a[0], a[1], 0x31));
+  const Vec h1 = _mm256_add_ps(_mm256_permute2f128_ps(a[2], a[3], 0x20), _mm256_permute2f128_ps(a[2], a[3], 0x31));
+  const Vec u = _mm256_add_ps(_mm256_shuffle_ps(h0, h1, _MM_SHUFFLE(2, 0, 2, 0)), _mm256_shuffle_ps(h0, h1, _MM_SHUFFLE(3, 1, 3, 1)));
+  const Vec v = _mm256_add_ps(_mm256_shuffle_ps(u, u, _MM_SHUFFLE(2, 0, 2, 0)), _mm256_shuffle_ps(u, u, _MM_SHUFFLE(3, 1, 3, 1)));
+  alignas(32) float t[8];
+  _mm256_store_ps(t, v);  // half 0: a[0] in lane 0, a[2] in lane 1; half 1: a[1] in lane 4, a[3] in lane 5
+  s[0] = t[0], s[2] = t[1], s[1] = t[4], s[3] = t[5];
 }
 #elif LLM_GEMV_WASM
 // SIMD128 has no fused multiply-add in em++ 3.1.6 (relaxed SIMD came later): mul then add.
-inline float hsum(v128_t a) {
+// One weight row per tile: a single-threaded wasm decode is bound by memory, not by the ALUs.
+using Vec = v128_t;
+constexpr int kLanes = 4, kRW = 1, kRX = 8;
+inline Vec vzero() { return wasm_f32x4_splat(0.f); }
+inline Vec vload(const float* p) { return wasm_v128_load(p); }
+inline Vec vfma(Vec a, Vec b, Vec c) { return wasm_f32x4_add(c, wasm_f32x4_mul(a, b)); }
+inline float vsum(Vec a) {
   return (wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1)) +
          (wasm_f32x4_extract_lane(a, 2) + wasm_f32x4_extract_lane(a, 3));
 }
-template <int RX>
-inline void tile(const float* w, int64_t in, const float* x, float* y, int64_t ys) {
-  v128_t acc[RX];
-  for (int j = 0; j < RX; j++) acc[j] = wasm_f32x4_splat(0.f);
-  int64_t c = 0;
-  for (; c + 4 <= in; c += 4) {
-    const v128_t wv = wasm_v128_load(w + c);
-    for (int j = 0; j < RX; j++) acc[j] = wasm_f32x4_add(acc[j], wasm_f32x4_mul(wv, wasm_v128_load(x + j * in + c)));
-  }
-  for (int j = 0; j < RX; j++) {
-    float s = hsum(acc[j]);
-    for (int64_t cc = c; cc < in; cc++) s += w[cc] * x[j * in + cc];  // in % 4 columns
-    y[j * ys] = s;
-  }
-}
+inline float madd(float a, float b, float s) { return s + a * b; }
 #else
-// scalar: the reference loop, RX of them interleaved
-template <int RX>
-inline void tile(const float* w, int64_t in, const float* x, float* y, int64_t ys) {
-  float acc[RX] = {};
-  for (int64_t c = 0; c < in; c++)
-    for (int j = 0; j < RX; j++) acc[j] += w[c] * x[j * in + c];
-  for (int j = 0; j < RX; j++) y[j * ys] = acc[j];
-}
+// scalar: the reference loop, RW * RX of them interleaved
+using Vec = float;
+constexpr int kLanes = 1, kRW = 1, kRX = 8;
+inline Vec vzero() { return 0.f; }
+inline Vec vload(const float* p) { return *p; }
+inline Vec vfma(Vec a, Vec b, Vec c) { return c + a * b; }
+inline float vsum(Vec a) { return a; }
+inline float madd(float a, float b, float s) { return s + a * b; }
 #endif
+
+// Batches from this many activation rows on use kRW-wide tiles (compute bound); below, one row.
+constexpr int64_t kMultiRowN = 4;
+
+// y[j * ys + i] = w row i . x row j  for i < RW, j < RX.  w: RW rows of `in`; x: RX rows of `in`.
+template <int RW, int RX>
+inline void tile(const float* w, int64_t in, const float* x, float* y, int64_t ys) {
+  Vec acc[RW][RX];
+  for (int i = 0; i < RW; i++)
+    for (int j = 0; j < RX; j++) acc[i][j] = vzero();
+  int64_t c = 0;
+  for (; c + kLanes <= in; c += kLanes) {
+    Vec wv[RW];
+    for (int i = 0; i < RW; i++) wv[i] = vload(w + i * in + c);
+    for (int j = 0; j < RX; j++) {
+      const Vec xv = vload(x + j * in + c);
+      for (int i = 0; i < RW; i++) acc[i][j] = vfma(wv[i], xv, acc[i][j]);
+    }
+  }
+  for (int i = 0; i < RW; i++) {
+    float s[RX];
+#if LLM_GEMV_AVX512
+    if constexpr (RX == 8) vsum8(acc[i], s);
+    else
+#elif LLM_GEMV_AVX2
+    if constexpr (RX == 4) vsum4(acc[i], s);
+    else
+#endif
+      for (int j = 0; j < RX; j++) s[j] = vsum(acc[i][j]);
+    for (int j = 0; j < RX; j++) {
+      // in % kLanes columns, in order, rounded alike in every tile shape
+      for (int64_t cc = c; cc < in; cc++) s[j] = madd(w[i * in + cc], x[j * in + cc], s[j]);
+      y[j * ys + i] = s[j];
+    }
+  }
+}
+
+// RW consecutive rows of W (starting at w, results at y) against all N activation rows
+template <int RW>
+inline void rows(const float* w, int64_t out, int64_t in, const float* x, int64_t N, float* y) {
+  int64_t n = 0;
+  for (; n + kRX <= N; n += kRX) tile<RW, kRX>(w, in, x + n * in, y + n * out, out);
+  if (kRX > 4 && n + 4 <= N) tile<RW, 4>(w, in, x + n * in, y + n * out, out), n += 4;
+  if (n + 2 <= N) tile<RW, 2>(w, in, x + n * in, y + n * out, out), n += 2;
+  if (n < N) tile<RW, 1>(w, in, x + n * in, y + n * out, out);
+}
 
 }  // namespace
 
 void gemv_f32(const float* W, int64_t out, int64_t in, const float* x, int64_t N, float* y) {
   if (out <= 0 || N <= 0) return;
   const bool par = out * in * N >= kParallelWork;
+  const int64_t rw = N >= kMultiRowN ? kRW : 1;  // weight rows per tile
+  const int64_t groups = (out + rw - 1) / rw;    // split over threads in contiguous ranges
   LLM_OMP_FOR_IF(par)
-  for (int64_t r = 0; r < out; r++) {
-    const float* w = W + r * in;  // (in): one row of W, in L1 while the N activation rows pass
-    int64_t n = 0;
-    for (; n + 8 <= N; n += 8) tile<8>(w, in, x + n * in, y + n * out + r, out);
-    if (n + 4 <= N) tile<4>(w, in, x + n * in, y + n * out + r, out), n += 4;
-    if (n + 2 <= N) tile<2>(w, in, x + n * in, y + n * out + r, out), n += 2;
-    if (n < N) tile<1>(w, in, x + n * in, y + n * out + r, out);
+  for (int64_t g = 0; g < groups; g++) {
+    const int64_t r0 = g * rw;
+    if (rw == kRW && r0 + kRW <= out) {
+      rows<kRW>(W + r0 * in, out, in, x, N, y + r0);
+    } else {  // one row per tile, and the last out % kRW rows of a batch
+      for (int64_t r = r0; r < std::min(out, r0 + rw); r++) rows<1>(W + r * in, out, in, x, N, y + r);
+    }
   }
 }
 

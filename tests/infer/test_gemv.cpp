@@ -19,13 +19,14 @@ using testutil::randn;
 struct Shape {
   int out, in;
 };
-// 8-, 4- and 1-wide column tails; batches that use every tile (1 weight row x 8, 4, 2 and 1
-// activation rows); a matrix big enough to be split across threads (out * in >= 32K)
-const Shape kShapes[] = {{1, 1}, {3, 5}, {8, 8}, {9, 16}, {13, 37}, {16, 288}, {33, 100}, {300, 288}, {7, 770}};
+// 16-, 8-, 4- and 1-wide column tails; row counts that leave 0, 1 and 2 rows after the 3-row
+// tiles of batches; batches that use every tile (1 and 3 weight rows x 8, 4, 2 and 1 activation
+// rows); a matrix big enough to be split across threads (out * in >= 32K)
+const Shape kShapes[] = {{1, 1}, {3, 5}, {8, 8}, {9, 16}, {13, 37}, {16, 288}, {33, 100}, {300, 288}, {7, 770}, {10, 17}, {301, 288}, {302, 40}};
 
 TEST(Gemv, MatchesPlainReference) {
   for (const Shape& s : kShapes)
-    for (int N : {1, 2, 3, 5}) {
+    for (int N : {1, 2, 3, 5, 8, 16}) {
       const std::vector<float> w = randn(size_t(s.out) * s.in, 7 + s.out * 131 + s.in);
       const std::vector<float> x = randn(size_t(N) * s.in, 3 + N);
       std::vector<float> y(size_t(N) * s.out, -1.f), ref(y.size());
@@ -46,7 +47,7 @@ TEST(Gemv, MatchesPlainReference) {
 
 TEST(Gemv, RowResultIndependentOfBatch) {
   for (const Shape& s : kShapes)
-    for (const int N : {2, 4, 5, 7, 15}) {  // 8+4+2+1 at N = 15: every tile shape
+    for (const int N : {2, 3, 4, 5, 7, 15, 16}) {  // 8+4+2+1 at N = 15: every tile shape; N = 1 vs N >= 4: 1 vs 3 weight rows
       const std::vector<float> w = randn(size_t(s.out) * s.in, 11 + s.in);
       const std::vector<float> x = randn(size_t(N) * s.in, 19 + s.out);
       std::vector<float> all(size_t(N) * s.out);
