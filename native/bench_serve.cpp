@@ -14,6 +14,7 @@
 // /metrics is sampled and (blocks in use * block size - tokens written in them) / block size /
 // running sequences is averaged — the internal fragmentation of the last, partial block. Engine
 // steps over the level give tokens per step (how full the batches ran) and wall ms per step.
+// --engine-only steps the same streams on an Engine in-process, without HTTP (engine_only_row).
 #include <httplib.h>
 
 #include <algorithm>
@@ -21,14 +22,17 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "core/data/gen_stories.h"
+#include "core/infer/engine.h"
 #include "core/tokenizer/bpe.h"
 #include "core/util/strict_json.h"
 #include "native/args.h"
@@ -173,11 +177,46 @@ LoadedModel synthetic_model(const std::string& config, int vocab, uint64_t seed,
 
 }  // namespace
 
+// --engine-only: the same streams (prompts, sampling, seeds, token counts) stepped straight on an
+// Engine in this thread, no HTTP: what the server's engine loop could deliver at best, so the
+// difference to the server rows is what HTTP and the load generator cost on this machine.
+json engine_only_row(const LoadedModel& L, const EngineConfig& ec, int level, int tokens,
+                     const std::function<std::string(int)>& prompt_of, const std::function<uint64_t(int)>& seed_of) {
+  Engine e(L.model, ec);
+  for (int i = 0; i < level; i++) {
+    SamplingParams sp;
+    sp.temperature = 0.8f;
+    sp.max_tokens = tokens;  // no stop ids: as ignore_eos in the server rows
+    sp.seed = seed_of(i);
+    e.add_request(L.tok->encode(prompt_of(i), true), sp, 1);
+  }
+  const double t0 = now_s();
+  int64_t steps = 0, total = 0;
+  while (e.has_work()) {
+    for (const GenerationEvent& ev : e.step()) total += ev.token >= 0;
+    steps++;
+  }
+  const double wall = now_s() - t0;
+  return {{"concurrency", level},
+          {"generated_tokens", total},
+          {"wall_s", wall},
+          {"aggregate_tokens_per_s", double(total) / wall},
+          {"engine_steps", steps},
+          {"tokens_per_engine_step", steps > 0 ? double(total) / double(steps) : 0.0},
+          {"ms_per_engine_step", steps > 0 ? 1e3 * wall / double(steps) : 0.0}};
+}
+
 int cmd_bench_serve(int argc, char** argv) {
   Args a(argc, argv,
          {"checkpoint", "config", "vocab", "url", "concurrency", "tokens", "threads", "block-size", "num-blocks",
           "max-batched-tokens", "seed", "kv-dtype"},
-         kInferFlags);
+         [] {
+           std::set<std::string> b = kInferFlags;
+           b.insert("engine-only");
+           return b;
+         }());
+  const bool engine_only = a.has("engine-only");
+  if (engine_only && a.has("url")) throw std::runtime_error("--engine-only runs the engine in this process: drop --url");
   const std::vector<int> levels = parse_int_list(a.str("concurrency", "1,4,16,64"));
   const int tokens = int(a.integer("tokens", 128));
   const uint64_t seed = uint64_t(a.integer("seed", 1));
@@ -187,6 +226,11 @@ int cmd_bench_serve(int argc, char** argv) {
   const int max_c = *std::max_element(levels.begin(), levels.end());
   set_threads(int(a.integer("threads", 2)));
 
+  // stream i of a level: its prompt and seed (the server rows and --engine-only use the same)
+  auto prompt_for = [](int level, int i) {
+    return "Story " + std::to_string(level) + "." + std::to_string(i) + ": Once upon a time, there was a little dog named Max.";
+  };
+  auto seed_for = [seed](int level, int i) { return seed * 1000003 + uint64_t(level) * 1009 + uint64_t(i); };
   std::string host = "127.0.0.1";
   int port = 0;
   std::unique_ptr<ApiServer> server;
@@ -224,9 +268,6 @@ int cmd_bench_serve(int argc, char** argv) {
     if (tokens + 32 > mc.max_seq_len)
       throw std::runtime_error("--tokens " + std::to_string(tokens) + " leaves no room for a prompt in the context of " +
                                std::to_string(mc.max_seq_len));
-    server = std::make_unique<ApiServer>(L.model, L.tok, o);
-    port = server->bind();
-    server_thread = std::thread([&] { server->run(); });
     info = {{"model", L.dir},
             {"config", mc.summary()},
             {"precision", precision_name(L.model->options())},
@@ -235,6 +276,26 @@ int cmd_bench_serve(int argc, char** argv) {
             {"kv_dtype", kv_dtype_name(o.engine.kv_dtype)},
             {"num_blocks", o.engine.num_blocks},
             {"max_num_seqs", o.engine.max_num_seqs}};
+    if (engine_only) {
+      info["mode"] = "engine only (no HTTP)";
+      json rows = json::array();
+      double single = 0;
+      engine_only_row(L, o.engine, 1, 4, [&](int) { return prompt_for(0, 0); }, [&](int) { return seed; });  // warm up
+      for (int level : levels) {
+        json row = engine_only_row(L, o.engine, level, tokens, [&](int i) { return prompt_for(level, i); },
+                                   [&](int i) { return seed_for(level, i); });
+        const double agg = row["aggregate_tokens_per_s"].get<double>();
+        if (level == levels.front()) single = agg / level;
+        if (levels.front() == 1 && single > 0) row["aggregate_vs_1_stream"] = agg / single;
+        std::cerr << row.dump() << "\n";
+        rows.push_back(row);
+      }
+      std::cout << json{{"serve", rows}, {"setup", info}, {"tokens_per_stream", tokens}}.dump(2) << "\n";
+      return 0;
+    }
+    server = std::make_unique<ApiServer>(L.model, L.tok, o);
+    port = server->bind();
+    server_thread = std::thread([&] { server->run(); });
   }
   std::string model_name = "bench";
   {
@@ -245,11 +306,10 @@ int cmd_bench_serve(int argc, char** argv) {
   }
   auto body_for = [&](int level, int i, int n_tokens) {
     return json{{"model", model_name},
-                {"prompt", "Story " + std::to_string(level) + "." + std::to_string(i) +
-                               ": Once upon a time, there was a little dog named Max."},
+                {"prompt", prompt_for(level, i)},
                 {"max_tokens", n_tokens},
                 {"temperature", 0.8},
-                {"seed", seed * 1000003 + uint64_t(level) * 1009 + uint64_t(i)},
+                {"seed", seed_for(level, i)},
                 {"ignore_eos", true},
                 {"stream", true},
                 {"stream_options", {{"include_usage", true}}}};
