@@ -5,6 +5,11 @@ import { check, ensureBase, log, open, shot } from '../align_walk_util.mjs';
 export async function walk(page, ctx) {
   await open(page, 'dpo');
   if (await ensureBase(page, 'dpo')) log(ctx, 'dpo: pretrained the tiny chat base in the page');
+  // the LoRA fields appear only for the LoRA method
+  check(!(await page.isVisible('#dpo-rank')), 'dpo: LoRA rank shown for full fine-tuning');
+  await page.selectOption('#dpo-method', 'lora');
+  check((await page.isVisible('#dpo-rank')) && (await page.isVisible('#dpo-alpha')), 'dpo: LoRA rank/alpha not shown for LoRA');
+  await page.selectOption('#dpo-method', 'full');
   await page.fill('#dpo-steps', '40');
   await page.click('#dpo-toggle');
   await page.waitForFunction(() => ['done', 'error'].includes(window.__dpoState?.status), null, { timeout: 300_000 });

@@ -48,13 +48,20 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
   const lr = numberField(tr('lr'), 'dpo-lr', { min: 0.000001, max: 1, step: 'any', value: 0.0005 });
   const beta = numberField(tr('dpo.beta'), 'dpo-beta', { min: 0.001, max: 10, step: 'any', value: 0.1 });
   const batch = numberField(tr('batch'), 'dpo-batch', { min: 1, max: 64, step: 1, value: 8 });
+  // LoRA's size and scale, as in the SFT lab (shown only for the LoRA method)
+  const rank = numberField(tr('rank'), 'dpo-rank', { min: 1, max: 64, step: 1, value: 8 });
+  const alpha = numberField(tr('alpha'), 'dpo-alpha', { min: 0.1, max: 256, step: 'any', value: 16 });
+  const loraBox = h('fieldset', { class: 'lora-box', hidden: true }, h('legend', {}, tr('lora')), h('div', { class: 'row' }, rank.field, alpha.field));
   const toggle = h('button', { type: 'submit', class: 'primary', id: 'dpo-toggle' }, tr('dpo.start'));
   const progress = h('progress', { max: 1, value: 0, 'aria-label': tr('dpo.title') });
   const status = h('p', { class: 'status', id: 'dpo-status', role: 'status', 'aria-live': 'polite' });
   const form = h('form', { class: 'card controls', 'aria-label': tr('dpo.title') },
-    h('div', { class: 'field' }, h('label', { for: 'dpo-method' }, tr('method')), method),
+    h('div', { class: 'field' }, h('label', { for: 'dpo-method' }, tr('method')), method), loraBox,
     h('div', { class: 'row' }, steps.field, lr.field), h('div', { class: 'row' }, beta.field, batch.field), toggle, progress, status);
-  method.addEventListener('change', () => (lr.input.value = method.value === 'lora' ? '0.002' : '0.0005'));
+  method.addEventListener('change', () => {
+    loraBox.hidden = method.value !== 'lora';
+    lr.input.value = method.value === 'lora' ? '0.002' : '0.0005';
+  });
   const base = baseCard(ctx, 'dpo', () => renderStatus());
 
   const marginBox = h('div', { class: 'chart', id: 'dpo-margin-chart' });
@@ -140,7 +147,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     toggle.classList.toggle('danger', busy);
     // a new run would delete the trainer the answers come from
     toggle.disabled = !busy && (!base.isReady() || base.busy() || answering !== null);
-    for (const el of [method, steps.input, lr.input, beta.input, batch.input]) el.disabled = busy;
+    for (const el of [method, steps.input, lr.input, beta.input, batch.input, rank.input, alpha.input]) el.disabled = busy;
     answersBtn.textContent = answering ? tr('stop') : tr('answers.button');
     answersBtn.classList.toggle('danger', answering !== null);
     answersBtn.disabled = answering === null && (busy || state.info === null);
@@ -182,7 +189,8 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     changed();
     const run = ctx.core.request('dpo.start', {
       options: {
-        lora: method.value === 'lora', lora_targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+        lora: method.value === 'lora', lora_rank: Number(rank.input.value), lora_alpha: Number(alpha.input.value),
+        lora_targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
         lr: Number(lr.input.value), min_lr: Number(lr.input.value) / 10, beta: Number(beta.input.value),
         batch_size: Number(batch.input.value), seq_len: 128, n_train: 1000, n_eval: 64, warmup_steps: 5, seed: 1,
       },
