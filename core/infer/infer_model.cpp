@@ -527,9 +527,10 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
     norm_fwd(c, L.n2w.data(), L.n2b.empty() ? nullptr : L.n2b.data(), x, s.a.data(), N, C);
     linear_fwd(L.gate_up, s.a.data(), N, s.ff.data(), q8q8);
     float* hid = s.hid.data();
-    // Eigen's vectorized exp / tanh (within an ulp or two of std::exp): the scalar loop took
-    // ~14% of a 16-row decode step (perf, 2026-12-02). Elementwise per row, so the bits do not
-    // depend on the batch or the threads; threads only pay off for prefill-sized batches.
+    // Eigen's vectorized exp / tanh natively (within an ulp or two of std::exp; scalar in wasm):
+    // the scalar loop was serial glue between the GEMVs of every decode step (glue took ~14% of a
+    // 16-row step on 2026-12-02, with the norms and RoPE). Elementwise per row, so the bits do
+    // not depend on the batch or the threads; threads only pay off for prefill-sized batches.
     if (c.ffn == "swiglu") {
       LLM_OMP_FOR_IF(N * F >= (1 << 16))
       for (int64_t n = 0; n < N; n++) {

@@ -79,5 +79,15 @@ grep -q "adapter_config.json" "$W/e2.err" || fail "no clear error for a missing 
 grep -q "int8: weights quantized" "$W/eq.log" || fail "eval --quantize did not say it quantized: $(tail -5 "$W/eq.log")"
 grep -q '"arith_gen"' "$W/q.json" || fail "eval --quantize wrote no arith_gen result"
 
+# the benchmarks run end to end (their numbers live in the JSON and are not checked here)
+"$LLM" bench serve --checkpoint "$W/run" --concurrency 1,2 --tokens 8 --threads 1 > "$W/bs.json" 2> "$W/bs.err" \
+  || fail "bench serve: $(tail -5 "$W/bs.err")"
+grep -q '"streams_ok": 2' "$W/bs.json" || fail "bench serve: the 2-stream level did not finish both streams: $(cat "$W/bs.json")"
+"$LLM" bench serve --checkpoint "$W/run" --concurrency 1,2 --tokens 8 --threads 1 --engine-only > "$W/be.json" 2> "$W/be.err" \
+  || fail "bench serve --engine-only: $(tail -5 "$W/be.err")"
+grep -q '"generated_tokens": 16' "$W/be.json" || fail "bench serve --engine-only: 2 x 8 tokens expected: $(cat "$W/be.json")"
+"$LLM" bench gemv --config tiny --threads 1 --rows 1,4 --reps 2 > "$W/bg.json" 2> "$W/bg.err" || fail "bench gemv: $(cat "$W/bg.err")"
+[ "$(grep -c '"gflops"' "$W/bg.json")" = 2 ] || fail "bench gemv: one result per row count expected: $(cat "$W/bg.json")"
+
 if "$LLM" generate --checkpoint "$W/nowhere" --prompt x > /dev/null 2> "$W/e.err"; then fail "a missing checkpoint must fail"; fi
 echo "chat_cli_test: ok"
