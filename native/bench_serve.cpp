@@ -68,6 +68,18 @@ struct StartGate {
     std::unique_lock<std::mutex> lk(mu);
     cv.wait(lk, [&] { return open; });
   }
+  // the coordinator: wait for n connections, then let every stream send
+  void wait_connected(int n) {
+    std::unique_lock<std::mutex> lk(mu);
+    cv.wait(lk, [&] { return connected == n; });
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      open = true;
+    }
+    cv.notify_all();
+  }
 };
 
 // One streaming completion; parses the SSE events as they arrive. With a gate, the connection is
@@ -236,6 +248,17 @@ int cmd_bench_serve(int argc, char** argv) {
   std::unique_ptr<ApiServer> server;
   std::thread server_thread;
   json info;
+  // one row per level in both modes: aggregate_vs_1_stream when the first level is 1 stream
+  json rows = json::array();
+  double single = 0;
+  auto add_row = [&](json row, int level) {
+    const double agg = row["aggregate_tokens_per_s"].get<double>();
+    if (level == levels.front()) single = agg / level;
+    if (levels.front() == 1 && single > 0) row["aggregate_vs_1_stream"] = agg / single;
+    std::cerr << row.dump() << "\n";
+    rows.push_back(std::move(row));
+  };
+  auto print_rows = [&] { std::cout << json{{"serve", rows}, {"setup", info}, {"tokens_per_stream", tokens}}.dump(2) << "\n"; };
   if (a.has("url")) {
     // http://host:port
     std::string u = a.str("url");
@@ -278,19 +301,12 @@ int cmd_bench_serve(int argc, char** argv) {
             {"max_num_seqs", o.engine.max_num_seqs}};
     if (engine_only) {
       info["mode"] = "engine only (no HTTP)";
-      json rows = json::array();
-      double single = 0;
       engine_only_row(L, o.engine, 1, 4, [&](int) { return prompt_for(0, 0); }, [&](int) { return seed; });  // warm up
-      for (int level : levels) {
-        json row = engine_only_row(L, o.engine, level, tokens, [&](int i) { return prompt_for(level, i); },
-                                   [&](int i) { return seed_for(level, i); });
-        const double agg = row["aggregate_tokens_per_s"].get<double>();
-        if (level == levels.front()) single = agg / level;
-        if (levels.front() == 1 && single > 0) row["aggregate_vs_1_stream"] = agg / single;
-        std::cerr << row.dump() << "\n";
-        rows.push_back(row);
-      }
-      std::cout << json{{"serve", rows}, {"setup", info}, {"tokens_per_stream", tokens}}.dump(2) << "\n";
+      for (int level : levels)
+        add_row(engine_only_row(L, o.engine, level, tokens, [&](int i) { return prompt_for(level, i); },
+                                [&](int i) { return seed_for(level, i); }),
+                level);
+      print_rows();
       return 0;
     }
     server = std::make_unique<ApiServer>(L.model, L.tok, o);
@@ -316,8 +332,6 @@ int cmd_bench_serve(int argc, char** argv) {
   };
   run_stream(host, port, body_for(0, 0, 4));  // warm up (threads, first-touch of the KV pool)
 
-  json rows = json::array();
-  double single = 0;
   for (int level : levels) {
     std::vector<StreamResult> res(static_cast<size_t>(level));
     std::atomic<bool> running{true};
@@ -352,16 +366,9 @@ int cmd_bench_serve(int argc, char** argv) {
       clients.emplace_back([&, i] { res[size_t(i)] = run_stream(host, port, body_for(level, i, tokens), &gate); });
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    {
-      std::unique_lock<std::mutex> lk(gate.mu);
-      gate.cv.wait(lk, [&] { return gate.connected == level; });
-    }
+    gate.wait_connected(level);
     const double t0 = now_s();
-    {
-      std::lock_guard<std::mutex> lk(gate.mu);
-      gate.open = true;
-    }
-    gate.cv.notify_all();
+    gate.release();
     for (std::thread& t : clients) t.join();
     const double wall = now_s() - t0;
     running = false;
@@ -385,14 +392,12 @@ int cmd_bench_serve(int argc, char** argv) {
       ttft.push_back(r.t_first - r.t_send);
       per_stream.push_back(r.tokens / std::max(1e-9, r.t_last - r.t_send));
     }
-    const double agg = total / wall;
-    if (level == levels.front()) single = agg / level;  // per-stream baseline when the first level is 1
     json row = {{"concurrency", level},
                 {"streams_ok", ok},
                 {"tokens_per_stream", tokens},
                 {"generated_tokens", total},
                 {"wall_s", wall},
-                {"aggregate_tokens_per_s", agg},
+                {"aggregate_tokens_per_s", total / wall},
                 {"per_stream_tokens_per_s_median", median_of(per_stream)},
                 {"ttft_p50_ms", 1e3 * percentile(ttft, 0.5)},
                 {"ttft_p95_ms", 1e3 * percentile(ttft, 0.95)},
@@ -401,17 +406,14 @@ int cmd_bench_serve(int argc, char** argv) {
                 {"engine_steps", steps},
                 {"tokens_per_engine_step", steps > 0 ? total / steps : 0.0},
                 {"ms_per_engine_step", steps > 0 ? 1e3 * wall / steps : 0.0}};
-    if (levels.front() == 1 && single > 0) row["aggregate_vs_1_stream"] = agg / single;
     if (!first_error.empty()) row["first_error"] = first_error;
-    rows.push_back(row);
-    std::cerr << row.dump() << "\n";
+    add_row(std::move(row), level);
   }
   if (server) {
     server->stop();
     server_thread.join();
   }
-  json out = {{"serve", rows}, {"setup", info}, {"tokens_per_stream", tokens}};
-  std::cout << out.dump(2) << "\n";
+  print_rows();
   return 0;
 }
 
