@@ -45,6 +45,14 @@ for s in pretrain sft grpo; do
 done
 grep -qE '^arith' "$W/a.log" || fail "eval table has no arithmetic row: $(tail -15 "$W/a.log")"
 [ -f "$W/run/eval/table.json" ] || fail "no eval/table.json"
+# the RM's wrong-answer pairs, broken down by task family, add up to its wrong_answer count
+node -e '
+  const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  if (!m.wrong_answer_by_task) throw new Error("rm final_metrics.json has no wrong_answer_by_task");
+  const sum = Object.values(m.wrong_answer_by_task).reduce((a, v) => a + v.n, 0);
+  const want = m.by_reason.wrong_answer ? m.by_reason.wrong_answer.n : 0;
+  if (sum !== want) throw new Error(`wrong_answer_by_task counts ${sum} pairs, by_reason.wrong_answer ${want}`);
+' "$W/run/rm/final_metrics.json" 2> "$W/rm_task.err" || fail "$(cat "$W/rm_task.err")"
 # the GRPO stage ran with the seed the pipeline gave it
 grep -q '"seed": 3' "$W/run/grpo/summary.json" || fail "grpo did not get seed 3"
 # a loadable chat checkpoint at the end of the chain
