@@ -128,8 +128,69 @@ void accum_nv(const float* p, const T* V, int64_t stride, int n, float* o) {
   for (int v = 0; v < NV; v++) _mm256_storeu_ps(o + 8 * v, ov[v]);
 }
 
+#if defined(__AVX512F__)
+// AVX-512, hd a multiple of 16: 16 keys at a time, one accumulator per key, and the 16 sums
+// reduced TOGETHER by a transpose-add tree (5 levels of shuffles shared by all 16 keys) instead
+// of one horizontal sum per key, which cost more than the key's 3 FMAs. Every key's 16 lanes
+// go through the same tree ((l0..3 + l8..11) + (l4..7 + l12..15), then the 4 lanes of the
+// 128-bit result as (e0 + e2) + (e1 + e3)) whichever of the 16 slots it sits in, and a tile
+// with fewer than 16 keys computes zeros in the empty slots: so s[j] depends only on q and K_j,
+// not on n or where the block boundaries fall (Attend.BlockSplitsChangeNoBit).
+inline __m512 ld16(const float* p) { return _mm512_loadu_ps(p); }
+inline __m512 ld16(const uint16_t* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
+// a[k] (16 lanes each) -> out lane k = sum of a[k]'s lanes, k < 16
+inline __m512 reduce16(__m512 a[16]) {
+  __m512 b[8], c[4];
+  for (int i = 0; i < 8; i++)  // (key 2i, 2i+1) x 2 quarters each: quarters q0+q2 | q1+q3
+    b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0x44),
+                         _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0xEE));
+  for (int i = 0; i < 4; i++)  // quarter t of c[i] = key 4i + t (4 partial sums)
+    c[i] = _mm512_add_ps(_mm512_shuffle_f32x4(b[2 * i], b[2 * i + 1], 0x88),
+                         _mm512_shuffle_f32x4(b[2 * i], b[2 * i + 1], 0xDD));
+  const __m512 d0 = _mm512_add_ps(_mm512_unpacklo_ps(c[0], c[1]), _mm512_unpackhi_ps(c[0], c[1]));
+  const __m512 d1 = _mm512_add_ps(_mm512_unpacklo_ps(c[2], c[3]), _mm512_unpackhi_ps(c[2], c[3]));
+  const __m512d e0 = _mm512_unpacklo_pd(_mm512_castps_pd(d0), _mm512_castps_pd(d1));
+  const __m512d e1 = _mm512_unpackhi_pd(_mm512_castps_pd(d0), _mm512_castps_pd(d1));
+  const __m512 e = _mm512_add_ps(_mm512_castpd_ps(e0), _mm512_castpd_ps(e1));  // lane 4t + i = key 4i + t
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  return _mm512_permutexvar_ps(order, e);
+}
+
+template <int NV, class T>
+void scores16(const float* q, const T* K, int64_t stride, int n, float scale, float* s) {
+  __m512 qv[NV];
+  for (int v = 0; v < NV; v++) qv[v] = _mm512_loadu_ps(q + 16 * v);
+  const __m512 sc = _mm512_set1_ps(scale);
+  for (int j = 0; j < n; j += 16) {
+    const int m = n - j < 16 ? n - j : 16;
+    __m512 a[16];
+    for (int k = 0; k < 16; k++) {
+      a[k] = _mm512_setzero_ps();
+      if (k < m)
+        for (int v = 0; v < NV; v++) a[k] = _mm512_fmadd_ps(qv[v], ld16(K + (j + k) * stride + 16 * v), a[k]);
+    }
+    _mm512_mask_storeu_ps(s + j, __mmask16((1u << m) - 1u), _mm512_mul_ps(reduce16(a), sc));
+  }
+}
+#endif
+
 template <class T>
 void scores(const float* q, const T* K, int64_t stride, int n, int hd, float scale, float* s) {
+#if defined(__AVX512F__)
+  switch (hd) {
+    case 16: return scores16<1>(q, K, stride, n, scale, s);
+    case 32: return scores16<2>(q, K, stride, n, scale, s);
+    case 48: return scores16<3>(q, K, stride, n, scale, s);
+    case 64: return scores16<4>(q, K, stride, n, scale, s);
+    case 80: return scores16<5>(q, K, stride, n, scale, s);
+    case 96: return scores16<6>(q, K, stride, n, scale, s);
+    case 128: return scores16<8>(q, K, stride, n, scale, s);
+    default: break;
+  }
+#endif
   switch (hd) {
     case 8: return scores_nv<1>(q, K, stride, n, scale, s);
     case 16: return scores_nv<2>(q, K, stride, n, scale, s);

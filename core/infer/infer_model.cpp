@@ -376,6 +376,21 @@ void rope_row(float* x, int nh, int hd, const float* cs, const float* sn, int p)
   }
 }
 
+// Software prefetch of [p, p + bytes) (locality 3: into L1, 2: into L2). One head's K or V rows
+// of a block are a short contiguous run (bs * hd elements, 3 KB for bs 16, hd 48) and the next
+// block is anywhere in the pool: the hardware prefetcher stops at the end of each run. A scratch
+// copy of the 16-stream attention read the pool at ~12 GB/s on 2 threads where a plain stream
+// gets ~25 GB/s; prefetching the next block (and the V rows during the score pass) took it to
+// 15-19 GB/s (2026-12-02, docs/kv_cache.md).
+template <int Locality>
+inline void prefetch_lines(const char* p, size_t bytes) {
+  for (size_t i = 0; i < bytes; i += 64) __builtin_prefetch(p + i, 0, Locality);
+}
+inline void prefetch_range(const char* p, size_t bytes, int locality) {
+  if (locality == 3) prefetch_lines<3>(p, bytes);
+  else prefetch_lines<2>(p, bytes);
+}
+
 constexpr float kGeluK = 0.7978845608028654f;  // sqrt(2/pi)
 
 }  // namespace
@@ -458,7 +473,12 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
     // ---- attention: a = norm1(x); qkv = a Wqkv^T
     norm_fwd(c, L.n1w.data(), L.n1b.empty() ? nullptr : L.n1b.data(), x, s.a.data(), N, C);
     linear_fwd(L.qkv, s.a.data(), N, s.qkv.data(), q8q8);
-    // RoPE on q and k, then K/V of every new token into its sequence's blocks
+    // One team for the K/V writes and the attention (a fork and a serial phase less per layer):
+    // RoPE on q and k, then K/V of every new token into its sequence's blocks. The writes miss
+    // the cache (fresh positions of the pool), so threads pay off for them too.
+    LLM_OMP_PARALLEL_IF(N * H > 1 && att_work >= (1 << 15))
+    {
+    LLM_OMP_FOR
     for (int64_t n = 0; n < N; n++) {
       float* row = s.qkv.data() + n * qkvw;  // q (H*hd) | k (KVH*hd) | v (KVH*hd)
       const int p = s.pos[n];
@@ -482,8 +502,9 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
         }
       }
     }
+    // (the implicit barrier of the loop above: every new K/V row is in the blocks)
     // every (token, head) attends to positions 0..p of its sequence, block by block
-    LLM_OMP_FOR_IF(N * H > 1 && att_work >= (1 << 15))
+    LLM_OMP_FOR
     for (int64_t nh = 0; nh < N * H; nh++) {
       const int64_t n = nh / H, h = nh % H, kh = h / G;
       const int p = s.pos[n];
@@ -494,9 +515,17 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       const int bs = kv.block_size;
       const int nblk = p / bs + 1;
       // scores (p+1) = q . K_j / sqrt(hd) - slope (p - j), block by block
+      const size_t esz = kv.base16 ? sizeof(uint16_t) : sizeof(float);
+      const char* kvb = kv.base16 ? reinterpret_cast<const char*>(kv.base16) : reinterpret_cast<const char*>(kv.base);
+      auto blk = [&](int lb, int64_t off) {  // this head's K (off 0) or V rows of logical block lb
+        return kvb + size_t(int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + off + kh * bs * hd) * esz;
+      };
       for (int lb = 0; lb < nblk; lb++) {
         const int64_t kb = int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kh * bs * hd;
         const int j0 = lb * bs, jn = std::min(bs, p + 1 - j0);
+        // the next K block into L1 and this V block into L2 for the second pass
+        if (lb + 1 < nblk) prefetch_range(blk(lb + 1, 0), size_t(std::min(bs, p + 1 - j0 - bs) * hd) * esz, 3);
+        prefetch_range(blk(lb, kv.v_offset), size_t(jn * hd) * esz, 2);
         if (kv.base16)  // attend.h; (jn, hd) contiguous
           attn_scores(qp, kv.base16 + kb, hd, jn, int(hd), scale, sc + j0);
         else
@@ -513,12 +542,14 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       for (int lb = 0; lb < nblk; lb++) {
         const int64_t vb = int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kv.v_offset + kh * bs * hd;
         const int j0 = lb * bs, jn = std::min(bs, p + 1 - j0);
+        if (lb + 1 < nblk) prefetch_range(blk(lb + 1, kv.v_offset), size_t(std::min(bs, p + 1 - j0 - bs) * hd) * esz, 3);
         if (kv.base16)
           attn_accum(sc + j0, kv.base16 + vb, hd, jn, int(hd), o);
         else
           attn_accum(sc + j0, kv.base + vb, hd, jn, int(hd), o);
       }
     }
+    }  // the team
     // x += att Wo^T   (a is free again: use it for the projection)
     linear_fwd(L.o, s.att.data(), N, s.a.data(), q8q8);
     for (int64_t i = 0; i < N * C; i++) x[i] += s.a[size_t(i)];

@@ -20,6 +20,11 @@ using CSMapR = Eigen::Map<const MatR<T>, 0, Eigen::OuterStride<>>;
 #if defined(_OPENMP)
 #define LLM_PRAGMA(x) _Pragma(#x)
 #define LLM_OMP_FOR_IF(cond) LLM_PRAGMA(omp parallel for schedule(static) if (cond))
+// a team for several loops (each LLM_OMP_FOR inside splits its iterations, then waits for all)
+#define LLM_OMP_PARALLEL_IF(cond) LLM_PRAGMA(omp parallel if (cond))
+#define LLM_OMP_FOR LLM_PRAGMA(omp for schedule(static))
 #else
 #define LLM_OMP_FOR_IF(cond)
+#define LLM_OMP_PARALLEL_IF(cond)
+#define LLM_OMP_FOR
 #endif
