@@ -221,7 +221,7 @@ json engine_only_row(const LoadedModel& L, const EngineConfig& ec, int level, in
 int cmd_bench_serve(int argc, char** argv) {
   Args a(argc, argv,
          {"checkpoint", "config", "vocab", "url", "concurrency", "tokens", "threads", "block-size", "num-blocks",
-          "max-batched-tokens", "seed", "kv-dtype"},
+          "max-batched-tokens", "seed", "kv-dtype", "rounds"},
          [] {
            std::set<std::string> b = kInferFlags;
            b.insert("engine-only");
@@ -236,6 +236,8 @@ int cmd_bench_serve(int argc, char** argv) {
   for (int c : levels)
     if (c < 1 || c > 1024) throw std::runtime_error("--concurrency levels must be in [1, 1024]");
   const int max_c = *std::max_element(levels.begin(), levels.end());
+  const int rounds = int(a.integer("rounds", 1));
+  if (rounds < 1 || rounds > 100) throw std::runtime_error("--rounds must be in [1, 100]");
   set_threads(int(a.integer("threads", 2)));
 
   // stream i of a level: its prompt and seed (the server rows and --engine-only use the same)
@@ -248,15 +250,43 @@ int cmd_bench_serve(int argc, char** argv) {
   std::unique_ptr<ApiServer> server;
   std::thread server_thread;
   json info;
-  // one row per level in both modes: aggregate_vs_1_stream when the first level is 1 stream
+  // One row per level in both modes. With --rounds R every level runs R times, the levels
+  // interleaved (1, 4, 16, 64, 1, 4, ...): a level's row is its median round, and
+  // aggregate_vs_1_stream is the median over rounds of (this level / the 1-stream level of the
+  // same round), a ratio of two runs seconds apart, which a shared machine's drifting speed
+  // disturbs far less than one pair of runs.
   json rows = json::array();
-  double single = 0;
-  auto add_row = [&](json row, int level) {
-    const double agg = row["aggregate_tokens_per_s"].get<double>();
-    if (level == levels.front()) single = agg / level;
-    if (levels.front() == 1 && single > 0) row["aggregate_vs_1_stream"] = agg / single;
-    std::cerr << row.dump() << "\n";
-    rows.push_back(std::move(row));
+  auto run_levels = [&](const std::function<json(int)>& one) {
+    std::vector<std::vector<json>> got(levels.size());
+    for (int r = 0; r < rounds; r++)
+      for (size_t k = 0; k < levels.size(); k++) {
+        json row = one(levels[k]);
+        if (rounds > 1) row["round"] = r + 1;
+        std::cerr << row.dump() << "\n";
+        got[k].push_back(std::move(row));
+      }
+    auto agg = [](const json& row) { return row["aggregate_tokens_per_s"].get<double>() / row["concurrency"].get<double>(); };
+    for (size_t k = 0; k < levels.size(); k++) {
+      std::vector<json>& g = got[k];
+      std::vector<size_t> order(g.size());
+      for (size_t i = 0; i < g.size(); i++) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return agg(g[x]) < agg(g[y]); });
+      json row = g[order[g.size() / 2]];  // the median round (as median_of: upper middle)
+      row.erase("round");
+      if (levels.front() == 1) {
+        std::vector<double> ratio;
+        for (int r = 0; r < rounds; r++) ratio.push_back(agg(g[size_t(r)]) * levels[k] / agg(got[0][size_t(r)]));
+        row["aggregate_vs_1_stream"] = median_of(ratio);
+        if (rounds > 1) row["rounds_vs_1_stream"] = ratio;
+      }
+      if (rounds > 1) {
+        json all = json::array();
+        for (const json& x : g) all.push_back(x["aggregate_tokens_per_s"]);
+        row["rounds_aggregate_tokens_per_s"] = all;
+        row["rounds"] = rounds;
+      }
+      rows.push_back(std::move(row));
+    }
   };
   auto print_rows = [&] { std::cout << json{{"serve", rows}, {"setup", info}, {"tokens_per_stream", tokens}}.dump(2) << "\n"; };
   if (a.has("url")) {
@@ -302,10 +332,10 @@ int cmd_bench_serve(int argc, char** argv) {
     if (engine_only) {
       info["mode"] = "engine only (no HTTP)";
       engine_only_row(L, o.engine, 1, 4, [&](int) { return prompt_for(0, 0); }, [&](int) { return seed; });  // warm up
-      for (int level : levels)
-        add_row(engine_only_row(L, o.engine, level, tokens, [&](int i) { return prompt_for(level, i); },
-                                [&](int i) { return seed_for(level, i); }),
-                level);
+      run_levels([&](int level) {
+        return engine_only_row(L, o.engine, level, tokens, [&](int i) { return prompt_for(level, i); },
+                               [&](int i) { return seed_for(level, i); });
+      });
       print_rows();
       return 0;
     }
@@ -332,7 +362,7 @@ int cmd_bench_serve(int argc, char** argv) {
   };
   run_stream(host, port, body_for(0, 0, 4));  // warm up (threads, first-touch of the KV pool)
 
-  for (int level : levels) {
+  run_levels([&](int level) {
     std::vector<StreamResult> res(static_cast<size_t>(level));
     std::atomic<bool> running{true};
     std::vector<double> waste;  // blocks wasted per running sequence, one value per full sample
@@ -407,8 +437,8 @@ int cmd_bench_serve(int argc, char** argv) {
                 {"tokens_per_engine_step", steps > 0 ? total / steps : 0.0},
                 {"ms_per_engine_step", steps > 0 ? 1e3 * wall / steps : 0.0}};
     if (!first_error.empty()) row["first_error"] = first_error;
-    add_row(std::move(row), level);
-  }
+    return row;
+  });
   if (server) {
     server->stop();
     server_thread.join();

@@ -86,6 +86,17 @@ grep -q '"streams_ok": 2' "$W/bs.json" || fail "bench serve: the 2-stream level 
 "$LLM" bench serve --checkpoint "$W/run" --concurrency 1,2 --tokens 8 --threads 1 --engine-only > "$W/be.json" 2> "$W/be.err" \
   || fail "bench serve --engine-only: $(tail -5 "$W/be.err")"
 grep -q '"generated_tokens": 16' "$W/be.json" || fail "bench serve --engine-only: 2 x 8 tokens expected: $(cat "$W/be.json")"
+# --rounds 3: every level three times, interleaved; the row keeps all three rounds and the paired ratios
+"$LLM" bench serve --checkpoint "$W/run" --concurrency 1,2 --tokens 8 --threads 1 --engine-only --rounds 3 > "$W/br.json" 2> "$W/br.err" \
+  || fail "bench serve --rounds 3: $(tail -5 "$W/br.err")"
+node -e '
+const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const two = d.serve.find(r => r.concurrency === 2);
+if (!two || two.rounds !== 3 || two.rounds_aggregate_tokens_per_s.length !== 3 || two.rounds_vs_1_stream.length !== 3)
+  { console.error("rounds missing: " + JSON.stringify(two)); process.exit(1); }
+const sorted = [...two.rounds_vs_1_stream].sort((a, b) => a - b);
+if (two.aggregate_vs_1_stream !== sorted[1]) { console.error("ratio is not the median round"); process.exit(1); }
+' "$W/br.json" || fail "bench serve --rounds 3: $(cat "$W/br.json")"
 "$LLM" bench gemv --config tiny --threads 1 --rows 1,4 --reps 2 > "$W/bg.json" 2> "$W/bg.err" || fail "bench gemv: $(cat "$W/bg.err")"
 [ "$(grep -c '"gflops"' "$W/bg.json")" = 2 ] || fail "bench gemv: one result per row count expected: $(cat "$W/bg.json")"
 
