@@ -175,6 +175,15 @@ void gemv_f32(const float* W, int64_t out, int64_t in, const float* x, int64_t N
   LLM_OMP_FOR_IF(par)
   for (int64_t g = 0; g < groups; g++) {
     const int64_t r0 = g * rw;
+    // Batches (compute bound, several rows per tile): ask for the next tile's weight rows now,
+    // so they arrive while this tile computes; the hardware prefetcher alone left the tiles
+    // waiting on W. 16-stream forward of `small` 5.0-5.7 -> 4.6-5.3 ms (4-8%, alternate steps
+    // with and without in one process, 2026-12-02). One stream (1-row tiles) reads W as a
+    // plain sequential stream, which the hardware prefetcher already covers.
+    if (rw > 1 && r0 + 2 * rw <= out) {
+      const char* next = reinterpret_cast<const char*>(W + (r0 + rw) * in);
+      for (int64_t i = 0; i < rw * in * int64_t(sizeof(float)); i += 64) __builtin_prefetch(next + i, 0, 3);
+    }
     if (rw == kRW && r0 + kRW <= out) {
       rows<kRW>(W + r0 * in, out, in, x, N, y + r0);
     } else {  // one row per tile, and the last out % kRW rows of a batch
