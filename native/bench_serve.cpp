@@ -109,6 +109,11 @@ StreamResult run_stream(const std::string& host, int port, const json& body, Sta
   req.set_header("Content-Type", "application/json");
   std::string buf;
   bool done = false;
+  auto stamp = [&] {  // a token chunk arrived
+    const double t = now_s();
+    if (r.t_first == 0) r.t_first = t;
+    r.t_last = t;
+  };
   req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
     buf.append(data, n);
     size_t end;
@@ -125,22 +130,14 @@ StreamResult run_stream(const std::string& host, int port, const json& body, Sta
       // step at 16 streams) was load-generator CPU taken from the server on the same cores. The
       // last chunks (usage, errors) are parsed.
       if (payload.find("\"usage\"") == std::string::npos && payload.find("\"error\"") == std::string::npos) {
-        if (payload.find("\"choices\":[{") != std::string::npos) {
-          const double t = now_s();
-          if (r.t_first == 0) r.t_first = t;
-          r.t_last = t;
-        }
+        if (payload.find("\"choices\":[{") != std::string::npos) stamp();
         continue;
       }
       const json j = json::parse(payload, nullptr, false);
       if (j.is_discarded()) continue;
       if (j.contains("error")) r.error = j["error"].dump();
       if (j.contains("usage") && j["usage"].is_object()) r.tokens = j["usage"].value("completion_tokens", 0);
-      if (j.contains("choices") && !j["choices"].empty()) {
-        const double t = now_s();
-        if (r.t_first == 0) r.t_first = t;
-        r.t_last = t;
-      }
+      if (j.contains("choices") && !j["choices"].empty()) stamp();
     }
     return true;
   };
@@ -276,23 +273,21 @@ int cmd_bench_serve(int argc, char** argv) {
         std::cerr << row.dump() << "\n";
         got[k].push_back(std::move(row));
       }
-    auto agg = [](const json& row) { return row["aggregate_tokens_per_s"].get<double>() / row["concurrency"].get<double>(); };
+    auto agg = [](const json& row) { return row["aggregate_tokens_per_s"].get<double>(); };
     for (size_t k = 0; k < levels.size(); k++) {
-      std::vector<json>& g = got[k];
-      std::vector<size_t> order(g.size());
-      for (size_t i = 0; i < g.size(); i++) order[i] = i;
-      std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return agg(g[x]) < agg(g[y]); });
-      json row = g[order[g.size() / 2]];  // the median round (as median_of: upper middle)
+      std::vector<json> g = got[k];  // sorted copy: g[size / 2] is the median round (as median_of)
+      std::sort(g.begin(), g.end(), [&](const json& x, const json& y) { return agg(x) < agg(y); });
+      json row = g[g.size() / 2];
       row.erase("round");
-      if (levels.front() == 1) {
+      if (levels.front() == 1) {  // got[0] holds the 1-stream rounds
         std::vector<double> ratio;
-        for (int r = 0; r < rounds; r++) ratio.push_back(agg(g[size_t(r)]) * levels[k] / agg(got[0][size_t(r)]));
+        for (int r = 0; r < rounds; r++) ratio.push_back(agg(got[k][size_t(r)]) / agg(got[0][size_t(r)]));
         row["aggregate_vs_1_stream"] = median_of(ratio);
         if (rounds > 1) row["rounds_vs_1_stream"] = ratio;
       }
       if (rounds > 1) {
         json all = json::array();
-        for (const json& x : g) all.push_back(x["aggregate_tokens_per_s"]);
+        for (const json& x : got[k]) all.push_back(x["aggregate_tokens_per_s"]);  // in round order
         row["rounds_aggregate_tokens_per_s"] = all;
         row["rounds"] = rounds;
       }

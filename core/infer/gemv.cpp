@@ -20,6 +20,7 @@
 #include <cmath>
 
 #include "core/tensor/eigen_util.h"  // LLM_OMP_FOR_IF
+#include "core/util/prefetch.h"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -181,8 +182,7 @@ void gemv_f32(const float* W, int64_t out, int64_t in, const float* x, int64_t N
     // with and without in one process, 2026-12-02). One stream (1-row tiles) reads W as a
     // plain sequential stream, which the hardware prefetcher already covers.
     if (rw > 1 && r0 + 2 * rw <= out) {
-      const char* next = reinterpret_cast<const char*>(W + (r0 + rw) * in);
-      for (int64_t i = 0; i < rw * in * int64_t(sizeof(float)); i += 64) __builtin_prefetch(next + i, 0, 3);
+      prefetch_bytes(W + (r0 + rw) * in, size_t(rw * in) * sizeof(float));
     }
     if (rw == kRW && r0 + kRW <= out) {
       rows<kRW>(W + r0 * in, out, in, x, N, y + r0);

@@ -12,6 +12,7 @@
 #include "core/infer/attend.h"
 #include "core/infer/gemv.h"
 #include "core/util/half.h"
+#include "core/util/prefetch.h"
 
 #include <algorithm>
 #include <cmath>
@@ -376,21 +377,6 @@ void rope_row(float* x, int nh, int hd, const float* cs, const float* sn, int p)
   }
 }
 
-// Software prefetch of [p, p + bytes) (locality 3: into L1, 2: into L2). One head's K or V rows
-// of a block are a short contiguous run (bs * hd elements, 3 KB for bs 16, hd 48) and the next
-// block is anywhere in the pool: the hardware prefetcher stops at the end of each run. A scratch
-// copy of the 16-stream attention read the pool at ~12 GB/s on 2 threads where a plain stream
-// gets ~25 GB/s; prefetching the next block (and the V rows during the score pass) took it to
-// 15-19 GB/s (2026-12-02, docs/kv_cache.md).
-template <int Locality>
-inline void prefetch_lines(const char* p, size_t bytes) {
-  for (size_t i = 0; i < bytes; i += 64) __builtin_prefetch(p + i, 0, Locality);
-}
-inline void prefetch_range(const char* p, size_t bytes, int locality) {
-  if (locality == 3) prefetch_lines<3>(p, bytes);
-  else prefetch_lines<2>(p, bytes);
-}
-
 constexpr float kGeluK = 0.7978845608028654f;  // sqrt(2/pi)
 
 }  // namespace
@@ -515,17 +501,26 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       const int bs = kv.block_size;
       const int nblk = p / bs + 1;
       // scores (p+1) = q . K_j / sqrt(hd) - slope (p - j), block by block
-      const size_t esz = kv.base16 ? sizeof(uint16_t) : sizeof(float);
-      const char* kvb = kv.base16 ? reinterpret_cast<const char*>(kv.base16) : reinterpret_cast<const char*>(kv.base);
-      auto blk = [&](int lb, int64_t off) {  // this head's K (off 0) or V rows of logical block lb
-        return kvb + size_t(int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + off + kh * bs * hd) * esz;
+      // element offset of this head's K rows of logical block lb (its V rows: + kv.v_offset)
+      auto k_at = [&](int lb) {
+        return int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kh * bs * hd;
       };
+      // Software prefetch: one head's rows of a block are a short run (3 KB for bs 16, hd 48)
+      // and the next block is anywhere in the pool, so the hardware prefetcher stops at the end
+      // of each run. A scratch copy of the 16-stream attention read the pool at ~12 GB/s on 2
+      // threads where a plain stream gets ~25 GB/s; prefetching the next block (and the V rows
+      // during the score pass) took it to 15-19 GB/s (2026-12-02, docs/kv_cache.md).
+      const size_t esz = kv.base16 ? sizeof(uint16_t) : sizeof(float);
+      const char* kvb = kv.base16 ? static_cast<const char*>(static_cast<const void*>(kv.base16))
+                                  : static_cast<const char*>(static_cast<const void*>(kv.base));
+      auto addr = [&](int64_t at) { return kvb + size_t(at) * esz; };
+      auto bytes = [&](int rows) { return size_t(rows * hd) * esz; };
       for (int lb = 0; lb < nblk; lb++) {
-        const int64_t kb = int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kh * bs * hd;
+        const int64_t kb = k_at(lb);
         const int j0 = lb * bs, jn = std::min(bs, p + 1 - j0);
         // the next K block into L1 and this V block into L2 for the second pass
-        if (lb + 1 < nblk) prefetch_range(blk(lb + 1, 0), size_t(std::min(bs, p + 1 - j0 - bs) * hd) * esz, 3);
-        prefetch_range(blk(lb, kv.v_offset), size_t(jn * hd) * esz, 2);
+        if (lb + 1 < nblk) prefetch_bytes<3>(addr(k_at(lb + 1)), bytes(std::min(bs, p + 1 - j0 - bs)));
+        prefetch_bytes<2>(addr(kb + kv.v_offset), bytes(jn));
         if (kv.base16)  // attend.h; (jn, hd) contiguous
           attn_scores(qp, kv.base16 + kb, hd, jn, int(hd), scale, sc + j0);
         else
@@ -540,9 +535,9 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       float* o = s.att.data() + n * H * hd + h * hd;
       std::fill(o, o + hd, 0.f);
       for (int lb = 0; lb < nblk; lb++) {
-        const int64_t vb = int64_t(b.block_table[lb]) * kv.block_stride + l * kv.layer_stride + kv.v_offset + kh * bs * hd;
+        const int64_t vb = k_at(lb) + kv.v_offset;
         const int j0 = lb * bs, jn = std::min(bs, p + 1 - j0);
-        if (lb + 1 < nblk) prefetch_range(blk(lb + 1, kv.v_offset), size_t(std::min(bs, p + 1 - j0 - bs) * hd) * esz, 3);
+        if (lb + 1 < nblk) prefetch_bytes<3>(addr(k_at(lb + 1) + kv.v_offset), bytes(std::min(bs, p + 1 - j0 - bs)));
         if (kv.base16)
           attn_accum(sc + j0, kv.base16 + vb, hd, jn, int(hd), o);
         else
