@@ -210,6 +210,8 @@ json engine_only_row(const LoadedModel& L, const EngineConfig& ec, int level, in
     sp.seed = seed_of(i);
     e.add_request(L.tok->encode(prompt_of(i), true), sp, 1);
   }
+  StepProfile prof;
+  e.set_profile(&prof);
   const double t0 = now_s();
   int64_t steps = 0, total = 0;
   while (e.has_work()) {
@@ -217,7 +219,14 @@ json engine_only_row(const LoadedModel& L, const EngineConfig& ec, int level, in
     steps++;
   }
   const double wall = now_s() - t0;
+  // where a step goes: the forward's phases, and the rest of step() (scheduling, sampling)
+  const double per = steps > 0 ? 1.0 / double(steps) : 0.0;
+  const json phases = {{"embed", prof.embed * per},   {"norm", prof.norm * per},
+                       {"gemv", prof.gemv * per},     {"attention", prof.attention * per},
+                       {"act", prof.act * per},       {"residual", prof.residual * per},
+                       {"head", prof.head * per},     {"outside_forward", (1e3 * wall - prof.total()) * per}};
   return {{"concurrency", level},
+          {"ms_per_step_by_phase", phases},
           {"generated_tokens", total},
           {"wall_s", wall},
           {"aggregate_tokens_per_s", double(total) / wall},

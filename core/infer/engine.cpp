@@ -186,6 +186,7 @@ Engine::~Engine() = default;
 
 const EngineConfig& Engine::config() const { return impl_->cfg; }
 const InferModel& Engine::model() const { return *impl_->model; }
+void Engine::set_profile(StepProfile* p) { impl_->scratch.profile = p; }
 
 int64_t Engine::add_request(const std::vector<int32_t>& prompt, const SamplingParams& sp, int n) {
   Impl& I = *impl_;

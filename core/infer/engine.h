@@ -74,6 +74,8 @@ class Engine {
   EngineSnapshot snapshot() const;
   const EngineConfig& config() const;
   const InferModel& model() const;
+  // Times every forward by phase into *p (null: off). The benchmark's breakdown of a step.
+  void set_profile(StepProfile* p);
   // Internal consistency (tests): every block's ref count equals the number of block tables
   // holding it, free count matches, each table covers its computed tokens. Throws std::logic_error.
   void check() const;

@@ -18,6 +18,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
 
 #include "core/tensor/eigen_util.h"  // LLM_OMP_FOR_IF
 #include "core/util/prefetch.h"
@@ -56,6 +59,12 @@ constexpr int kLanes = 16, kRW = 3, kRX = 8;
 inline Vec vzero() { return _mm512_setzero_ps(); }
 inline Vec vload(const float* p) { return _mm512_loadu_ps(p); }
 inline Vec vfma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+inline Vec vset1(float v) { return _mm512_set1_ps(v); }
+inline Vec vmul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
+inline Vec vload_i8(const int8_t* p) {  // 16 int8 -> 16 floats
+  return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+}
+#define LLM_GEMV_Q8 1
 // lanes i and i+8 first, then hsum8
 inline float vsum(Vec a) {
   const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1));
@@ -84,6 +93,12 @@ constexpr int kLanes = 8, kRW = 3, kRX = 4;
 inline Vec vzero() { return _mm256_setzero_ps(); }
 inline Vec vload(const float* p) { return _mm256_loadu_ps(p); }
 inline Vec vfma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+inline Vec vset1(float v) { return _mm256_set1_ps(v); }
+inline Vec vmul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
+inline Vec vload_i8(const int8_t* p) {  // 8 int8 -> 8 floats
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+}
+#define LLM_GEMV_Q8 1
 inline float vsum(Vec a) { return hsum8(a); }
 inline float madd(float a, float b, float s) { return std::fma(a, b, s); }
 // vsum of 4 accumulators at once, bit for bit (lanes i + i+4, then (0+1) + (2+3)), sharing shuffles
@@ -156,14 +171,59 @@ inline void tile(const float* w, int64_t in, const float* x, float* y, int64_t y
   }
 }
 
-// RW consecutive rows of W (starting at w, results at y) against all N activation rows
+#if LLM_GEMV_Q8
+// tile() for int8 weight rows q (RW rows of `in`) with one scale per `group` columns (s: RW rows
+// of G): each weight vector is widened and scaled once as it is loaded, then meets the RX
+// activation rows as in tile(). group is a multiple of kLanes, so no tail columns and one scale
+// per vector; every pair is the same chain in every tile shape (independent of N).
+template <int RW, int RX>
+inline void tile_q8(const int8_t* q, const float* s, int64_t G, int group, int64_t in, const float* x, float* y,
+                    int64_t ys) {
+  Vec acc[RW][RX];
+  for (int i = 0; i < RW; i++)
+    for (int j = 0; j < RX; j++) acc[i][j] = vzero();
+  for (int64_t g = 0; g < G; g++) {
+    Vec sc[RW];
+    for (int i = 0; i < RW; i++) sc[i] = vset1(s[i * G + g]);
+    for (int64_t c = g * group; c < (g + 1) * group; c += kLanes) {
+      Vec wv[RW];
+      for (int i = 0; i < RW; i++) wv[i] = vmul(vload_i8(q + i * in + c), sc[i]);
+      for (int j = 0; j < RX; j++) {
+        const Vec xv = vload(x + j * in + c);
+        for (int i = 0; i < RW; i++) acc[i][j] = vfma(wv[i], xv, acc[i][j]);
+      }
+    }
+  }
+  for (int i = 0; i < RW; i++) {
+    float sm[RX];
+#if LLM_GEMV_AVX512
+    if constexpr (RX == 8) vsum8(acc[i], sm);
+    else
+#elif LLM_GEMV_AVX2
+    if constexpr (RX == 4) vsum4(acc[i], sm);
+    else
+#endif
+      for (int j = 0; j < RX; j++) sm[j] = vsum(acc[i][j]);
+    for (int j = 0; j < RX; j++) y[j * ys + i] = sm[j];
+  }
+}
+#endif
+
+// RW consecutive rows of W (starting at w, results at y) against all N activation rows. Tile is
+// a callable (x rows, y, Int<RX>) running one RW x RX tile of this weight block.
+template <int RX>
+using IntC = std::integral_constant<int, RX>;
+template <class Tile>
+inline void each_tile(int64_t N, int64_t in, int64_t out, const float* x, float* y, const Tile& t) {
+  int64_t n = 0;
+  for (; n + kRX <= N; n += kRX) t(x + n * in, y + n * out, IntC<kRX>{});
+  if (kRX > 4 && n + 4 <= N) t(x + n * in, y + n * out, IntC<4>{}), n += 4;
+  if (n + 2 <= N) t(x + n * in, y + n * out, IntC<2>{}), n += 2;
+  if (n < N) t(x + n * in, y + n * out, IntC<1>{});
+}
 template <int RW>
 inline void rows(const float* w, int64_t out, int64_t in, const float* x, int64_t N, float* y) {
-  int64_t n = 0;
-  for (; n + kRX <= N; n += kRX) tile<RW, kRX>(w, in, x + n * in, y + n * out, out);
-  if (kRX > 4 && n + 4 <= N) tile<RW, 4>(w, in, x + n * in, y + n * out, out), n += 4;
-  if (n + 2 <= N) tile<RW, 2>(w, in, x + n * in, y + n * out, out), n += 2;
-  if (n < N) tile<RW, 1>(w, in, x + n * in, y + n * out, out);
+  each_tile(N, in, out, x, y, [&](const float* xt, float* yt, auto rx) { tile<RW, decltype(rx)::value>(w, in, xt, yt, out); });
 }
 
 }  // namespace
@@ -190,6 +250,50 @@ void gemv_f32(const float* W, int64_t out, int64_t in, const float* x, int64_t N
       for (int64_t r = r0; r < std::min(out, r0 + rw); r++) rows<1>(W + r * in, out, in, x, N, y + r);
     }
   }
+}
+
+bool gemv_q8_supported(int group) {
+#if LLM_GEMV_Q8
+  return group > 0 && group % kLanes == 0;
+#else
+  (void)group;
+  return false;
+#endif
+}
+
+void gemv_q8(const int8_t* q, const float* scale, int group, int64_t out, int64_t in, const float* x, int64_t N,
+             float* y) {
+#if LLM_GEMV_Q8
+  if (out <= 0 || N <= 0) return;
+  if (!gemv_q8_supported(group) || in % group != 0)
+    throw std::invalid_argument("gemv_q8: group " + std::to_string(group) + " must divide in (" + std::to_string(in) +
+                                ") and be a multiple of " + std::to_string(kLanes));
+  const int64_t G = in / group;
+  const bool par = out * in * N >= kParallelWork;
+  const int64_t groups = (out + kRW - 1) / kRW;
+  LLM_OMP_FOR_IF(par)
+  for (int64_t gi = 0; gi < groups; gi++) {
+    const int64_t r0 = gi * kRW;
+    if (r0 + 2 * kRW <= out) prefetch_bytes(q + (r0 + kRW) * in, size_t(kRW * in));  // as gemv_f32
+    auto block = [&](auto rw) {
+      constexpr int RW = decltype(rw)::value;
+      each_tile(N, in, out, x, y + r0, [&](const float* xt, float* yt, auto rx) {
+        tile_q8<RW, decltype(rx)::value>(q + r0 * in, scale + r0 * G, G, group, in, xt, yt, out);
+      });
+    };
+    if (r0 + kRW <= out)
+      block(IntC<kRW>{});
+    else
+      for (int64_t r = r0; r < out; r++) {  // the last out % kRW rows, one at a time
+        each_tile(N, in, out, x, y + r, [&](const float* xt, float* yt, auto rx) {
+          tile_q8<1, decltype(rx)::value>(q + r * in, scale + r * G, G, group, in, xt, yt, out);
+        });
+      }
+  }
+#else
+  (void)q, (void)scale, (void)group, (void)out, (void)in, (void)x, (void)N, (void)y;
+  throw std::logic_error("gemv_q8: this build has no SIMD int8 GEMV (check gemv_q8_supported first)");
+#endif
 }
 
 void gemv_f32_ref(const float* W, int64_t out, int64_t in, const float* x, int64_t N, float* y) {

@@ -26,6 +26,14 @@ namespace llm {
 // L1 while all N activation rows pass.
 void gemv_f32(const float* W, int64_t out, int64_t in, const float* x, int64_t N, float* y);
 
+// The same for int8 weights q (out, in) with scales (out, in / group), dequantized as they are
+// loaded (w = scale * q): batched decode with --quantize (quant.cpp picks it for 4-32 rows).
+// y[n, r] does not depend on N either. Only SIMD builds with group % lanes == 0 have it:
+// check gemv_q8_supported(group) first (gemv_q8 throws otherwise).
+bool gemv_q8_supported(int group);
+void gemv_q8(const int8_t* q, const float* scale, int group, int64_t out, int64_t in, const float* x, int64_t N,
+             float* y);
+
 // The plain reference: one float accumulator per output, columns in order.
 void gemv_f32_ref(const float* W, int64_t out, int64_t in, const float* x, int64_t N, float* y);
 

@@ -15,6 +15,7 @@
 #include "core/util/prefetch.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -292,7 +293,8 @@ constexpr int64_t kGemmWork = int64_t(1) << 22;
 
 // y (N, out) = x (N, in) W^T + b
 void linear_fwd(const Linear& L, const float* x, int64_t N, float* y, bool q8q8) {
-  if (L.quant && !q8q8 && N >= kDequantRows && N * L.out * L.in >= kGemmWork) {
+  if (L.quant && !q8q8 && N >= kDequantRows && N * L.out * L.in >= kGemmWork &&
+      !(N <= kGemvRows && gemv_q8_supported(L.qm().group))) {  // (decode batches: gemv_q8 in matmul_q8_f32)
     // prefill-sized batches: dequantize a chunk of rows once (in cache) and run an fp32 GEMM on
     // it; the int8 x fp32 kernel would convert every weight again for each of the N rows
     const QuantMatrix& Q = L.qm();
@@ -431,6 +433,17 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
   grow(s.scores, size_t(nthreads) * c.max_seq_len);
   if (N == 0) return s.logits.data();
 
+  // phase clock: tick(slot) adds the time since the previous tick to that phase
+  StepProfile* prof = s.profile;
+  std::chrono::steady_clock::time_point t_prev;
+  if (prof) t_prev = std::chrono::steady_clock::now(), prof->forwards++;
+  auto tick = [&](double StepProfile::*slot) {
+    if (!prof) return;
+    const auto t = std::chrono::steady_clock::now();
+    prof->*slot += std::chrono::duration<double, std::milli>(t - t_prev).count();
+    t_prev = t;
+  };
+
   float* x = s.x.data();
   // embedding (+ absolute positions)
   for (int64_t n = 0; n < N; n++) {
@@ -449,6 +462,7 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       for (int64_t i = 0; i < C; i++) xr[i] += pr[i];
     }
   }
+  tick(&StepProfile::embed);
 
   int64_t att_work = 0;  // multiply-adds of one layer's attention: decides whether threads pay off
   for (int64_t n = 0; n < N; n++) att_work += int64_t(s.pos[n] + 1) * H * hd * 2;
@@ -458,7 +472,9 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
     const LayerW& L = I.layers[size_t(l)];
     // ---- attention: a = norm1(x); qkv = a Wqkv^T
     norm_fwd(c, L.n1w.data(), L.n1b.empty() ? nullptr : L.n1b.data(), x, s.a.data(), N, C);
+    tick(&StepProfile::norm);
     linear_fwd(L.qkv, s.a.data(), N, s.qkv.data(), q8q8);
+    tick(&StepProfile::gemv);
     // One team for the K/V writes and the attention (a fork and a serial phase less per layer):
     // RoPE on q and k, then K/V of every new token into its sequence's blocks. The writes miss
     // the cache (fresh positions of the pool), so threads pay off for them too.
@@ -545,13 +561,18 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       }
     }
     }  // the team
+    tick(&StepProfile::attention);
     // x += att Wo^T   (a is free again: use it for the projection)
     linear_fwd(L.o, s.att.data(), N, s.a.data(), q8q8);
+    tick(&StepProfile::gemv);
     for (int64_t i = 0; i < N * C; i++) x[i] += s.a[size_t(i)];
+    tick(&StepProfile::residual);
 
     // ---- ffn: x += down(act(norm2(x)))
     norm_fwd(c, L.n2w.data(), L.n2b.empty() ? nullptr : L.n2b.data(), x, s.a.data(), N, C);
+    tick(&StepProfile::norm);
     linear_fwd(L.gate_up, s.a.data(), N, s.ff.data(), q8q8);
+    tick(&StepProfile::gemv);
     float* hid = s.hid.data();
     // Eigen's vectorized exp / tanh natively (within an ulp or two of std::exp; scalar in wasm):
     // the scalar loop was serial glue between the GEMVs of every decode step (glue took ~14% of a
@@ -571,8 +592,11 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
         Eigen::Map<Eigen::ArrayXf>(hid + n * F, F) = 0.5f * X * (1.f + (kGeluK * (X + 0.044715f * X * X * X)).tanh());
       }
     }
+    tick(&StepProfile::act);
     linear_fwd(L.down, hid, N, s.a.data(), q8q8);
+    tick(&StepProfile::gemv);
     for (int64_t i = 0; i < N * C; i++) x[i] += s.a[size_t(i)];
+    tick(&StepProfile::residual);
   }
 
   // final norm and LM head on the wanted rows only
@@ -581,6 +605,7 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
     std::memcpy(s.a.data() + r * C, x + int64_t(s.rows[size_t(r)]) * C, size_t(C) * sizeof(float));
   norm_fwd(c, I.nfw.data(), I.nfb.empty() ? nullptr : I.nfb.data(), s.a.data(), s.sel.data(), R, C);
   linear_fwd(I.head, s.sel.data(), R, s.logits.data(), q8q8);
+  tick(&StepProfile::head);
   return s.logits.data();
 }
 

@@ -59,6 +59,14 @@ struct BatchSeq {
 
 // Scratch reused across forwards so a decode step allocates nothing once warmed up.
 // Sizes grow to the largest batch seen and then stay.
+// Wall time of forward_batch by phase (ms, summed over calls) when InferScratch::profile points
+// at one: `llm bench serve --engine-only` prints it per engine step (docs/kv_cache.md).
+struct StepProfile {
+  double embed = 0, norm = 0, gemv = 0, attention = 0, act = 0, residual = 0, head = 0;
+  int64_t forwards = 0;
+  double total() const { return embed + norm + gemv + attention + act + residual + head; }
+};
+
 struct InferScratch {
   std::vector<float> x;       // (N, C) residual stream
   std::vector<float> a;       // (N, C) normed input of a sublayer
@@ -72,6 +80,7 @@ struct InferScratch {
   std::vector<int32_t> pos;   // (N) absolute position of each token
   std::vector<int32_t> seq;   // (N) which BatchSeq each token belongs to
   std::vector<int32_t> rows;  // (R) token rows that need logits
+  StepProfile* profile = nullptr;  // not owned; null = no clock reads
 };
 
 class InferModel {

@@ -10,6 +10,7 @@
 // SIMD128 (__wasm_simd128__, em++ -msimd128), and scalar. The scalar q8 x f32 reference
 // (matmul_q8_f32_ref) accumulates in double and is what tests hold the SIMD paths to.
 #include "core/infer/quant.h"
+#include "core/infer/gemv.h"
 
 #include <algorithm>
 #include <cmath>
@@ -353,6 +354,7 @@ void over_rows(int64_t R, int64_t N, int64_t C, const Rows& rows) {
 // 144 KB for C = 288) and multiplies with Eigen; the full fp32 matrix never exists. Without
 // OpenMP nesting Eigen runs single-threaded inside each item.
 constexpr int64_t kGemmMinN = 8;
+constexpr int64_t kQ8GemvMinN = 4, kQ8GemvMaxN = 32;  // rows for gemv_q8 (when the build has it)
 constexpr int64_t kGemmRows = 128;
 
 // w (rows, C) = s * q, group by group (vectorizes: one scale per inner loop)
@@ -420,6 +422,11 @@ void matmul_q8_f32(const float* x, int64_t N, const QuantMatrix& W, float* y) {
   check_matrix(W, N, "matmul_q8_f32");
   const int64_t R = W.rows, C = W.cols, G = C / W.group;
   const int group = W.group;
+  // Decode batches: a block of weight rows widened once in registers meets all N activation rows
+  // (gemv.cpp); the row-block dot kernels below would widen every weight again for each row, and
+  // the GEMM's packing does not pay for 32 rows or fewer.
+  if (N >= kQ8GemvMinN && N <= kQ8GemvMaxN && gemv_q8_supported(group))
+    return gemv_q8(W.q.data(), W.scale.data(), group, R, C, x, N, y);
   if (N >= kGemmMinN) return gemm_dequant(x, N, W, y);
   const int8_t* q = W.q.data();
   const float* s = W.scale.data();

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/infer/gemv.h"
 #include "core/infer/quant.h"
 #include "core/util/rng.h"
 
@@ -68,9 +69,10 @@ TEST(Quant, RoundTripErrorIsAtMostHalfAStep) {
 }
 
 TEST(Quant, SimdKernelsMatchScalarReference) {
-  // N = 1, 3: the row-block dot kernels; N = 9: the dequantize-and-GEMM path for many rows
+  // N = 1, 3: the row-block dot kernels; 4-32: gemv_q8 where the group allows it (else 9: the
+  // dequantize-and-GEMM path); 40: the GEMM path for many rows
   for (const Shape& s : kShapes)
-    for (int N : {1, 3, 9}) {
+    for (int N : {1, 3, 4, 9, 16, 40}) {
       const std::vector<float> w = randn(size_t(s.R) * s.C, 7 + s.R, 0.1f);
       const std::vector<float> x = randn(size_t(N) * s.C, 11 + N);
       const QuantMatrix m = quantize_int8(w.data(), s.R, s.C, s.group);
@@ -87,6 +89,27 @@ TEST(Quant, SimdKernelsMatchScalarReference) {
               << "R" << s.R << " C" << s.C << " group" << s.group << " n" << n << " r" << r;
         }
     }
+}
+
+// The decode-batch kernel: row n of y has the same bits whatever N is (batched decode = alone) and
+// whichever tile shapes cover the rows; the last R % 3 weight rows take the one-row tiles.
+TEST(Quant, BatchedGemvQ8BitsDoNotDependOnN) {
+  if (!gemv_q8_supported(32)) GTEST_SKIP() << "this build has no SIMD int8 GEMV (scalar/wasm)";
+  const int R = 35, C = 256, group = 64;
+  const std::vector<float> w = randn(size_t(R) * C, 5, 0.1f);
+  const QuantMatrix m = quantize_int8(w.data(), R, C, group);
+  const std::vector<float> x = randn(size_t(32) * C, 6);
+  std::vector<float> y32(size_t(32) * R), ref(y32.size());
+  gemv_q8(m.q.data(), m.scale.data(), group, R, C, x.data(), 32, y32.data());
+  matmul_q8_f32_ref(x.data(), 32, m, ref.data());
+  for (size_t i = 0; i < y32.size(); i++) ASSERT_NEAR(y32[i], ref[i], 1e-4 * (1 + std::fabs(ref[i]))) << i;
+  for (int N : {1, 2, 4, 5, 7, 9, 16, 31}) {
+    std::vector<float> y(size_t(N) * R);
+    gemv_q8(m.q.data(), m.scale.data(), group, R, C, x.data(), N, y.data());
+    for (int i = 0; i < N * R; i++) ASSERT_EQ(y[size_t(i)], y32[size_t(i)]) << "N " << N << " element " << i;
+  }
+  EXPECT_FALSE(gemv_q8_supported(12));
+  EXPECT_THROW(gemv_q8(m.q.data(), m.scale.data(), 48, R, C, x.data(), 4, y32.data()), std::invalid_argument);
 }
 
 TEST(Quant, Int8ActivationsMatchTheirExactIntegerProduct) {
