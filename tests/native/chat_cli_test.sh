@@ -96,6 +96,13 @@ if (!two || two.rounds !== 3 || two.rounds_aggregate_tokens_per_s.length !== 3 |
   { console.error("rounds missing: " + JSON.stringify(two)); process.exit(1); }
 const sorted = [...two.rounds_vs_1_stream].sort((a, b) => a - b);
 if (two.aggregate_vs_1_stream !== sorted[1]) { console.error("ratio is not the median round"); process.exit(1); }
+// where a step goes: every phase >= 0, the GEMVs and the attention took time, and the phases
+// add up to the measured ms per engine step
+const ph = two.ms_per_step_by_phase, names = ["embed", "norm", "gemv", "attention", "act", "residual", "head", "outside_forward"];
+if (!ph || names.some(k => typeof ph[k] !== "number" || ph[k] < 0) || !(ph.gemv > 0) || !(ph.attention > 0))
+  { console.error("bad phase breakdown: " + JSON.stringify(ph)); process.exit(1); }
+const sum = names.reduce((a, k) => a + ph[k], 0);
+if (Math.abs(sum - two.ms_per_engine_step) > 1e-6 * Math.max(1, sum)) { console.error("phases sum to " + sum + " ms, not " + two.ms_per_engine_step); process.exit(1); }
 ' "$W/br.json" || fail "bench serve --rounds 3: $(cat "$W/br.json")"
 "$LLM" bench gemv --config tiny --threads 1 --rows 1,4 --reps 2 > "$W/bg.json" 2> "$W/bg.err" || fail "bench gemv: $(cat "$W/bg.err")"
 [ "$(grep -c '"gflops"' "$W/bg.json")" = 2 ] || fail "bench gemv: one result per row count expected: $(cat "$W/bg.json")"
