@@ -101,42 +101,83 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
   return out;
 }
 
-// GFLOP/s of the decode GEMV (core/infer/gemv.h) for N activation rows on the four weight shapes
-// of one layer of the config (qkv, o, gate|up, down) plus the LM head: the batched-decode part of
-// a serving step. Median over reps of 10 calls per shape.
+// GFLOP/s of the decode matmuls (core/infer/gemv.h) for N activation rows, both weight layouts:
+// "rows" (gemv_f32 on row-major W) and "panels" (matmul_panels_f32, what InferModel uses).
+// - hot: the four weight shapes of one layer of the config (qkv, o, gate|up, down) plus the LM
+//   head, each called 10 times in a row (its weights in cache): median over reps per shape.
+// - step: every linear of the whole model in forward order, each its own copy of the weights
+//   (n_layers * 4 + 1 matrices, streamed from memory as in a decode step): median over reps.
+//   The two layouts alternate within every rep, and panels_vs_rows is the median of the per-rep
+//   ratios (a shared machine drifts less within one rep than between two runs).
 static json bench_gemv(const ModelConfig& mc, const std::vector<int>& threads, const std::vector<int>& batches, int reps) {
   const int64_t C = mc.dim, hd = mc.head_dim(), F = mc.hidden();
   const int64_t qkv = (mc.n_heads + 2 * mc.kv_heads()) * hd, gu = mc.ffn == "swiglu" ? 2 * F : F;
   const std::vector<std::pair<int64_t, int64_t>> shapes = {{qkv, C}, {C, mc.n_heads * hd}, {gu, C}, {C, F}, {mc.vocab_size, C}};
   Rng r(1);
-  std::vector<std::vector<float>> W;
-  for (auto [o, i] : shapes) {
-    W.emplace_back(size_t(o * i));
-    for (float& v : W.back()) v = r.uniform() - 0.5f;
-  }
+  // the model's matrices in forward order: (shape index, row-major W, panels)
+  struct Mat {
+    size_t k;
+    std::vector<float> w, p;
+  };
+  std::vector<Mat> model;
+  for (int l = 0; l <= mc.n_layers; l++)
+    for (size_t k = (l == mc.n_layers ? 4 : 0); k < (l == mc.n_layers ? 5 : 4); k++) {
+      const auto [o, i] = shapes[k];
+      Mat m{k, std::vector<float>(size_t(o * i)), std::vector<float>(panel_floats(o, i))};
+      for (float& v : m.w) v = r.uniform() - 0.5f;
+      pack_panels(m.w.data(), o, i, m.p.data());
+      model.push_back(std::move(m));
+    }
+  auto call = [&](const Mat& m, bool panels, const float* x, int N, float* y) {
+    const auto [o, i] = shapes[m.k];
+    if (panels) matmul_panels_f32(m.p.data(), o, i, x, N, y);
+    else gemv_f32(m.w.data(), o, i, x, N, y);
+  };
   json rows = json::array();
   for (int t : threads) {
     set_threads(t);
     for (int N : batches) {
-      double flops = 0, secs = 0;
-      for (size_t k = 0; k < shapes.size(); k++) {
-        const auto [o, i] = shapes[k];
-        std::vector<float> x(size_t(N * i)), y(size_t(N * o));
-        for (float& v : x) v = r.uniform() - 0.5f;
-        gemv_f32(W[k].data(), o, i, x.data(), N, y.data());  // warm up
-        std::vector<double> ts;
-        for (int rep = 0; rep < reps; rep++) {
+      std::vector<float> x(size_t(N) * size_t(std::max(C, F))), y(size_t(N) * size_t(std::max(qkv, std::max(gu, int64_t(mc.vocab_size)))));
+      for (float& v : x) v = r.uniform() - 0.5f;
+      json row = {{"threads", t}, {"rows", N}};
+      double step_flops = 0;
+      for (const Mat& m : model) step_flops += 2.0 * double(shapes[m.k].first * shapes[m.k].second) * N;
+      std::vector<double> step[2], ratio;
+      for (int rep = 0; rep < reps; rep++) {
+        double ts[2];
+        for (int lay = 0; lay < 2; lay++) {
           const double t0 = now_s();
-          for (int c = 0; c < 10; c++) gemv_f32(W[k].data(), o, i, x.data(), N, y.data());
-          ts.push_back((now_s() - t0) / 10);
+          for (const Mat& m : model) call(m, lay == 1, x.data(), N, y.data());
+          ts[lay] = now_s() - t0;
+          step[lay].push_back(ts[lay]);
         }
-        flops += 2.0 * double(o * i) * N;
-        secs += median_of(ts);
+        ratio.push_back(ts[0] / ts[1]);
       }
-      rows.push_back({{"threads", t}, {"rows", N}, {"gflops", flops / secs / 1e9}, {"us_per_layer_and_head", 1e6 * secs}});
+      for (int lay = 0; lay < 2; lay++) {
+        double flops = 0, secs = 0;
+        for (size_t k = 0; k < shapes.size(); k++) {
+          const Mat& m = k < 4 ? model[k] : model.back();
+          call(m, lay == 1, x.data(), N, y.data());  // warm up
+          std::vector<double> hot;
+          for (int rep = 0; rep < reps; rep++) {
+            const double t0 = now_s();
+            for (int c = 0; c < 10; c++) call(m, lay == 1, x.data(), N, y.data());
+            hot.push_back((now_s() - t0) / 10);
+          }
+          flops += 2.0 * double(shapes[k].first * shapes[k].second) * N;
+          secs += median_of(hot);
+        }
+        const double st = median_of(step[lay]);
+        row[lay ? "panels" : "rows"] = {{"hot_gflops", flops / secs / 1e9},
+                                        {"hot_us_per_layer_and_head", 1e6 * secs},
+                                        {"step_us", 1e6 * st},
+                                        {"step_gflops", step_flops / st / 1e9}};
+      }
+      row["panels_vs_rows_step"] = median_of(ratio);
+      rows.push_back(row);
     }
   }
-  return {{"config", mc.summary()}, {"shapes_out_in", shapes}, {"results", rows}};
+  return {{"config", mc.summary()}, {"shapes_out_in", shapes}, {"panel_width", panel_width()}, {"results", rows}};
 }
 
 int cmd_bench_decode(int argc, char** argv);  // native/bench_decode.cpp

@@ -49,6 +49,7 @@ namespace {
 struct StreamResult {
   double t_send = 0, t_first = 0, t_last = 0;  // seconds (bench clock)
   int tokens = 0;                               // usage.completion_tokens
+  double cpu_s = 0;                             // CPU time of this client thread
   bool ok = false;
   std::string error;
 };
@@ -86,6 +87,7 @@ struct StartGate {
 // opened first (a keep-alive GET /health), then the completion waits for the gate to open.
 StreamResult run_stream(const std::string& host, int port, const json& body, StartGate* gate = nullptr) {
   StreamResult r;
+  const double cpu0 = thread_cpu_s();
   httplib::Client c(host, port);
   c.set_read_timeout(600, 0);
   c.set_connection_timeout(10, 0);
@@ -149,6 +151,7 @@ StreamResult run_stream(const std::string& host, int port, const json& body, Sta
   else if (res.status != 200) r.error = "status " + std::to_string(res.status) + ": " + res.body;
   if (r.t_last == 0) r.t_last = now_s();
   r.ok = sent && res.status == 200 && done && r.error.empty();
+  r.cpu_s = thread_cpu_s() - cpu0;
   return r;
 }
 
@@ -412,10 +415,10 @@ int cmd_bench_serve(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     gate.wait_connected(level);
-    const double t0 = now_s();
+    const double t0 = now_s(), cpu0 = process_cpu_s();
     gate.release();
     for (std::thread& t : clients) t.join();
-    const double wall = now_s() - t0;
+    const double wall = now_s() - t0, cpu = process_cpu_s() - cpu0;
     running = false;
     sampler.join();
     double steps = 0;
@@ -427,7 +430,9 @@ int cmd_bench_serve(int argc, char** argv) {
     int ok = 0, total = 0;
     std::vector<double> ttft, per_stream;
     std::string first_error;
+    double client_cpu = 0;
     for (const StreamResult& r : res) {
+      client_cpu += r.cpu_s;
       if (!r.ok) {
         if (first_error.empty()) first_error = r.error.empty() ? "no [DONE]" : r.error;
         continue;
@@ -450,7 +455,11 @@ int cmd_bench_serve(int argc, char** argv) {
                 {"kv_waste_samples", int(waste.size())},
                 {"engine_steps", steps},
                 {"tokens_per_engine_step", steps > 0 ? total / steps : 0.0},
-                {"ms_per_engine_step", steps > 0 ? 1e3 * wall / steps : 0.0}};
+                {"ms_per_engine_step", steps > 0 ? 1e3 * wall / steps : 0.0},
+                // CPU time per engine step of the whole process and of the load generator's
+                // client threads in it (the rest is the server: engine, HTTP threads, spinning)
+                {"cpu_ms_per_step", {{"process", steps > 0 ? 1e3 * cpu / steps : 0.0},
+                                     {"load_generator", steps > 0 ? 1e3 * client_cpu / steps : 0.0}}}};
     if (!first_error.empty()) row["first_error"] = first_error;
     return row;
   });

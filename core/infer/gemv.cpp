@@ -58,7 +58,9 @@ using Vec = __m512;
 constexpr int kLanes = 16, kRW = 3, kRX = 8;
 inline Vec vzero() { return _mm512_setzero_ps(); }
 inline Vec vload(const float* p) { return _mm512_loadu_ps(p); }
+inline void vstore(float* p, Vec v) { _mm512_storeu_ps(p, v); }
 inline Vec vfma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+constexpr int kPV = 3, kPX = 8;  // panels of 3 vectors (48 outputs) x 8 activation rows: 24 accumulators
 inline Vec vset1(float v) { return _mm512_set1_ps(v); }
 inline Vec vmul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
 inline Vec vload_i8(const int8_t* p) {  // 16 int8 -> 16 floats
@@ -92,7 +94,9 @@ using Vec = __m256;
 constexpr int kLanes = 8, kRW = 3, kRX = 4;
 inline Vec vzero() { return _mm256_setzero_ps(); }
 inline Vec vload(const float* p) { return _mm256_loadu_ps(p); }
+inline void vstore(float* p, Vec v) { _mm256_storeu_ps(p, v); }
 inline Vec vfma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+constexpr int kPV = 3, kPX = 4;  // 24 outputs x 4 rows: 12 accumulators + 3 weights + 1 broadcast
 inline Vec vset1(float v) { return _mm256_set1_ps(v); }
 inline Vec vmul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
 inline Vec vload_i8(const int8_t* p) {  // 8 int8 -> 8 floats
@@ -118,7 +122,10 @@ using Vec = v128_t;
 constexpr int kLanes = 4, kRW = 1, kRX = 8;
 inline Vec vzero() { return wasm_f32x4_splat(0.f); }
 inline Vec vload(const float* p) { return wasm_v128_load(p); }
+inline void vstore(float* p, Vec v) { wasm_v128_store(p, v); }
 inline Vec vfma(Vec a, Vec b, Vec c) { return wasm_f32x4_add(c, wasm_f32x4_mul(a, b)); }
+inline Vec vset1(float v) { return wasm_f32x4_splat(v); }
+constexpr int kPV = 3, kPX = 4;
 inline float vsum(Vec a) {
   return (wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1)) +
          (wasm_f32x4_extract_lane(a, 2) + wasm_f32x4_extract_lane(a, 3));
@@ -130,7 +137,10 @@ using Vec = float;
 constexpr int kLanes = 1, kRW = 1, kRX = 8;
 inline Vec vzero() { return 0.f; }
 inline Vec vload(const float* p) { return *p; }
+inline void vstore(float* p, Vec v) { *p = v; }
 inline Vec vfma(Vec a, Vec b, Vec c) { return c + a * b; }
+inline Vec vset1(float v) { return v; }
+constexpr int kPV = 8, kPX = 4;
 inline float vsum(Vec a) { return a; }
 inline float madd(float a, float b, float s) { return s + a * b; }
 #endif
@@ -226,6 +236,44 @@ inline void rows(const float* w, int64_t out, int64_t in, const float* x, int64_
   each_tile(N, in, out, x, y, [&](const float* xt, float* yt, auto rx) { tile<RW, decltype(rx)::value>(w, in, xt, yt, out); });
 }
 
+// ---------------------------------------------------------------- panels
+// Panel layout (gemv.h): P = kPV vectors of consecutive output rows, stored column by column, so
+// one column step of a panel is kPV contiguous vector loads and each activation value is
+// broadcast once per column: y[n, p0 .. p0+P) accumulates in registers over the columns in
+// order, with no horizontal sums and no scattered stores (the dot-product tiles above spend a
+// third of their time on those).
+constexpr int64_t kP = int64_t(kPV) * kLanes;
+
+// y[j * ys + p0 + k] (k < ncols) for RX activation rows, from one panel wp (in, P). pf: the next
+// panel, asked for one column step ahead of its use (null: none).
+template <int RX>
+inline void panel_tile(const float* wp, int64_t in, const float* x, float* y, int64_t ys, int64_t ncols,
+                       const float* pf) {
+  Vec acc[RX][kPV];
+  for (int j = 0; j < RX; j++)
+    for (int v = 0; v < kPV; v++) acc[j][v] = vzero();
+  for (int64_t c = 0; c < in; c++) {
+    const float* wc = wp + c * kP;
+    if (pf)
+      for (int v = 0; v < kPV; v++) __builtin_prefetch(pf + c * kP + v * kLanes, 0, 3);
+    Vec wv[kPV];
+    for (int v = 0; v < kPV; v++) wv[v] = vload(wc + v * kLanes);
+    for (int j = 0; j < RX; j++) {
+      const Vec xb = vset1(x[j * in + c]);
+      for (int v = 0; v < kPV; v++) acc[j][v] = vfma(wv[v], xb, acc[j][v]);
+    }
+  }
+  for (int j = 0; j < RX; j++) {
+    if (ncols == kP) {
+      for (int v = 0; v < kPV; v++) vstore(y + j * ys + v * kLanes, acc[j][v]);
+    } else {  // the last panel of a matrix whose out is not a multiple of P
+      float t[kP];
+      for (int v = 0; v < kPV; v++) vstore(t + v * kLanes, acc[j][v]);
+      for (int64_t k = 0; k < ncols; k++) y[j * ys + k] = t[k];
+    }
+  }
+}
+
 }  // namespace
 
 void gemv_f32(const float* W, int64_t out, int64_t in, const float* x, int64_t N, float* y) {
@@ -250,6 +298,59 @@ void gemv_f32(const float* W, int64_t out, int64_t in, const float* x, int64_t N
       for (int64_t r = r0; r < std::min(out, r0 + rw); r++) rows<1>(W + r * in, out, in, x, N, y + r);
     }
   }
+}
+
+int64_t panel_width() { return kP; }
+
+size_t panel_floats(int64_t out, int64_t in) { return size_t((out + kP - 1) / kP * in * kP); }
+
+void pack_panels(const float* W, int64_t out, int64_t in, float* Wp) {
+  const int64_t np = (out + kP - 1) / kP;
+  for (int64_t p = 0; p < np; p++)
+    for (int64_t c = 0; c < in; c++)
+      for (int64_t k = 0; k < kP; k++) {
+        const int64_t r = p * kP + k;
+        Wp[(p * in + c) * kP + k] = r < out ? W[r * in + c] : 0.f;
+      }
+}
+
+void panel_row(const float* Wp, int64_t in, int64_t r, float* row) {
+  const float* p = Wp + (r / kP) * in * kP + r % kP;
+  for (int64_t c = 0; c < in; c++) row[c] = p[c * kP];
+}
+
+void matmul_panels_f32(const float* Wp, int64_t out, int64_t in, const float* x, int64_t N, float* y) {
+  if (out <= 0 || N <= 0) return;
+  const int64_t np = (out + kP - 1) / kP;
+  const bool par = out * in * N >= kParallelWork;
+  LLM_OMP_FOR_IF(par)
+  for (int64_t p = 0; p < np; p++) {
+    const float* wp = Wp + p * in * kP;
+    const int64_t p0 = p * kP, ncols = std::min(kP, out - p0);
+    // the last activation tile of a panel asks for the next panel (a batch reads a panel once
+    // from memory and again from cache per further tile; one row reads it once, as a stream the
+    // hardware prefetcher follows)
+    const float* next = (N > kPX && p + 1 < np) ? wp + in * kP : nullptr;
+    int64_t n = 0;
+    auto run = [&](auto rx) {
+      constexpr int RX = decltype(rx)::value;
+      panel_tile<RX>(wp, in, x + n * in, y + n * out + p0, out, ncols, n + RX == N ? next : nullptr);
+      n += RX;
+    };
+    while (n + kPX <= N) run(IntC<kPX>{});
+    if (kPX > 4 && n + 4 <= N) run(IntC<4>{});
+    if (n + 2 <= N) run(IntC<2>{});
+    if (n < N) run(IntC<1>{});
+  }
+}
+
+void matmul_panels_ref(const float* W, int64_t out, int64_t in, const float* x, int64_t N, float* y) {
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t r = 0; r < out; r++) {
+      float s = 0.f;
+      for (int64_t c = 0; c < in; c++) s = madd(W[r * in + c], x[n * in + c], s);
+      y[n * out + r] = s;
+    }
 }
 
 bool gemv_q8_supported(int group) {

@@ -17,6 +17,7 @@
 // are grouped into blocks or on the thread count. So a sequence decoded alone and the same
 // sequence decoded inside a batch of the paged engine get bit-identical logits.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace llm {
@@ -33,6 +34,20 @@ void gemv_f32(const float* W, int64_t out, int64_t in, const float* x, int64_t N
 bool gemv_q8_supported(int group);
 void gemv_q8(const int8_t* q, const float* scale, int group, int64_t out, int64_t in, const float* x, int64_t N,
              float* y);
+
+// Panels: W (out, in) regrouped for batched decode and prefill. P = panel_width() consecutive
+// output rows form a panel, stored column by column: Wp[(p * in + c) * P + k] = W[p * P + k, c],
+// rows past out zero (panel_floats(out, in) floats in all). matmul_panels_f32 is
+// y (N, out) = x (N, in) . W^T on them, every output one multiply-add chain over the columns in
+// order, the same chain for every N, tile shape and thread count: y[n, r] equals
+// matmul_panels_ref (a plain loop on the unpacked W) bit for bit. P depends on the build (48 with
+// AVX-512, 24 with AVX2, 12 in wasm); the layout lives in memory only, never in a file.
+int64_t panel_width();
+size_t panel_floats(int64_t out, int64_t in);
+void pack_panels(const float* W, int64_t out, int64_t in, float* Wp);
+void panel_row(const float* Wp, int64_t in, int64_t r, float* row);  // row r of W (a tied token table)
+void matmul_panels_f32(const float* Wp, int64_t out, int64_t in, const float* x, int64_t N, float* y);
+void matmul_panels_ref(const float* W, int64_t out, int64_t in, const float* x, int64_t N, float* y);
 
 // The plain reference: one float accumulator per output, columns in order.
 void gemv_f32_ref(const float* W, int64_t out, int64_t in, const float* x, int64_t N, float* y);

@@ -57,14 +57,14 @@ void grow(V& v, size_t n) {
 // A linear layer y = x W^T (+ b), W (out, in): fp32 or int8 (QuantMatrix).
 struct Linear {
   int64_t out = 0, in = 0;
-  std::vector<float> own;  // (out, in) fp32 weights while the model is built; then moved to the arena
-  const float* w = nullptr;  // (out, in) fp32 weights (in Impl::arena), null when quantized
+  std::vector<float> own;  // (out, in) fp32 weights while the model is built; then packed into the arena
+  const float* w = nullptr;  // (out, in) fp32 weights as panels (gemv.h) in Impl::arena, null when quantized
   QuantMatrix q;             // int8 weights when quantized and owned
   const QuantMatrix* shared_q = nullptr;  // int8 weights owned elsewhere (tied head = token table)
   bool quant = false;
   const QuantMatrix& qm() const { return shared_q ? *shared_q : q; }
   std::vector<float> b;  // (out) or empty
-  size_t bytes() const { return (quant ? q.bytes() : size_t(out * in) * sizeof(float)) + b.size() * sizeof(float); }
+  size_t bytes() const { return (quant ? q.bytes() : panel_floats(out, in) * sizeof(float)) + b.size() * sizeof(float); }
 };
 
 struct LayerW {
@@ -81,7 +81,8 @@ struct InferModel::Impl {
   int H = 0, KVH = 0, hd = 0, C = 0, F = 0, V = 0;
   LargeBuffer arena;             // every fp32 matrix below, one allocation (huge pages: large_buffer.h)
   std::vector<float> embed_own;  // (V, C) fp32 token table while building, then moved to the arena
-  const float* embed = nullptr;  // (V, C) fp32 token table in the arena (null when quantized)
+  const float* embed = nullptr;  // (V, C) fp32 token table in the arena (null when quantized or tied)
+  const float* embed_panels = nullptr;  // tied fp32 table: the head's panels (gemv.h), rows read by panel_row
   QuantMatrix embed_q;           // (V, C) int8 token table when quantized
   std::vector<float> pos_table;  // (max_seq_len, C) learned or sinusoidal, else empty
   std::vector<float> rope_cos, rope_sin;  // (max_seq_len, hd/2)
@@ -137,25 +138,39 @@ Linear make_linear(const std::vector<std::vector<float>>& ws, const std::vector<
 namespace {
 // Moves every fp32 matrix into one arena in the order a forward streams them (layer by layer,
 // then the head; the token table first, as only one of its rows is read unless it is the head).
+// Linears are stored as panels (gemv.h): the layout matmul_panels_f32 reads. A tied token table
+// is stored once, as the head's panels; the embedding lookup reads its rows from them.
 void pack_fp32_weights(InferModel::Impl& I) {
   std::vector<Linear*> ls;
   for (LayerW& L : I.layers) ls.insert(ls.end(), {&L.qkv, &L.o, &L.gate_up, &L.down});
   ls.push_back(&I.head);
-  size_t n = I.embed_own.size();
-  for (Linear* L : ls) n += L->own.size();
+  const bool tied = I.cfg.tie_embeddings && !I.head.quant;
+  size_t n = tied ? 0 : I.embed_own.size();
+  for (Linear* L : ls)
+    if (!L->own.empty() || (L == &I.head && tied)) n += panel_floats(L->out, L->in);
   I.arena = LargeBuffer(n);
   float* p = I.arena.data();
-  auto take = [&p](std::vector<float>& v) {
+  auto take_rows = [&p](std::vector<float>& v) {
     float* at = p;
     std::copy(v.begin(), v.end(), p);
     p += v.size();
     std::vector<float>().swap(v);
     return at;
   };
-  if (!I.embed_own.empty()) I.embed = take(I.embed_own);
+  auto take_panels = [&p](std::vector<float>& v, int64_t out, int64_t in) {
+    float* at = p;
+    pack_panels(v.data(), out, in, p);
+    p += panel_floats(out, in);
+    std::vector<float>().swap(v);
+    return at;
+  };
+  if (!I.embed_own.empty() && !tied) I.embed = take_rows(I.embed_own);
   for (Linear* L : ls)
-    if (!L->own.empty()) L->w = take(L->own);
-  if (I.cfg.tie_embeddings && !I.head.quant) I.head.w = I.embed;
+    if (!L->own.empty()) L->w = take_panels(L->own, L->out, L->in);
+  if (tied) {
+    I.head.w = take_panels(I.embed_own, I.V, I.C);
+    I.embed_panels = I.head.w;
+  }
 }
 }  // namespace
 
@@ -230,7 +245,7 @@ InferModel::InferModel(const Transformer<float>& model, InferOptions opt) {
       I.head.quant = true;
       I.head.shared_q = &I.embed_q;  // Impl lives on the heap and never moves
     } else {
-      I.head.w = nullptr;  // set to the token table by pack_fp32_weights
+      I.head.w = nullptr;  // the token table's panels, set by pack_fp32_weights
     }
   } else {
     I.head = make_linear({W("lm_head", V, C)}, {}, C, opt);
@@ -250,7 +265,7 @@ size_t InferModel::weight_bytes() const {
     n += (L.n1w.size() + L.n1b.size() + L.n2w.size() + L.n2b.size()) * sizeof(float) + L.qkv.bytes() + L.o.bytes() +
          L.gate_up.bytes() + L.down.bytes();
   n += (I.nfw.size() + I.nfb.size()) * sizeof(float);
-  if (!I.cfg.tie_embeddings) n += I.head.bytes();
+  if (!I.cfg.tie_embeddings || I.embed_panels) n += I.head.bytes();  // (tied fp32: the table is the head's panels)
   return n;
 }
 
@@ -285,7 +300,7 @@ void round_weights_to_int8(Transformer<float>& m, int quant_group) {
 // ---------------------------------------------------------------- kernels
 namespace {
 
-constexpr int64_t kGemvRows = 32;    // fp32: batches up to this many rows use chunked GEMVs, not a GEMM
+constexpr int64_t kGemvRows = 32;    // int8: batches up to this many rows use gemv_q8 (in matmul_q8_f32)
 constexpr int64_t kDequantRows = 8;  // int8: from this many rows (and kGemmWork) on, dequantized chunks + fp32 GEMM
 // Eigen's GEMM starts its own OpenMP team (whose threads busy-wait) for any product above ~1e5
 // flops; below this many multiply-adds the chunked GEMVs are as fast and stay on one thread
@@ -319,16 +334,11 @@ void linear_fwd(const Linear& L, const float* x, int64_t N, float* y, bool q8q8)
       matmul_q8_q8(x, N, L.qm(), y);
     else
       matmul_q8_f32(x, N, L.qm(), y);
-  } else if (N <= kGemvRows || N * L.out * L.in < kGemmWork) {
-    // decode-sized batches: hand-tuned GEMV (gemv.cpp) that streams W once, a block of rows at a
-    // time against all N inputs; nothing is packed (a GEMM would copy all of W into its panel
-    // format every call) and the result of a row does not depend on N (batched decode = alone)
-    gemv_f32(L.w, L.out, L.in, x, N, y);
   } else {
-    MapR<float> Y(y, N, L.out);
-    CMapR<float> X(x, N, L.in);
-    CMapR<float> Wm(L.w, L.out, L.in);
-    Y.noalias() = X * Wm.transpose();
+    // fp32: the panel kernel (gemv.h) for every N, decode and prefill alike: W is read in its
+    // packed layout as it sits in the arena (a general GEMM would repack it every call) and the
+    // result of a row does not depend on N (batched decode = alone, bit for bit)
+    matmul_panels_f32(L.w, L.out, L.in, x, N, y);
   }
   if (!L.b.empty())
     for (int64_t n = 0; n < N; n++) {
@@ -454,8 +464,10 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       const int8_t* qr = q.q.data() + int64_t(tokens[n]) * C;
       const float* sc = q.scale.data() + int64_t(tokens[n]) * ng;
       for (int64_t i = 0; i < C; i++) xr[i] = sc[i / q.group] * float(qr[i]);
-    } else {
+    } else if (I.embed) {
       std::memcpy(xr, I.embed + int64_t(tokens[n]) * C, size_t(C) * sizeof(float));
+    } else {
+      panel_row(I.embed_panels, C, tokens[n], xr);
     }
     if (!I.pos_table.empty()) {
       const float* pr = I.pos_table.data() + int64_t(s.pos[n]) * C;

@@ -62,11 +62,55 @@ TEST(Gemv, RowResultIndependentOfBatch) {
     }
 }
 
+// Panels (the layout InferModel keeps its fp32 linears in): packing round-trips, and the kernel is
+// the plain multiply-add chain of matmul_panels_ref bit for bit for every N (so also independent
+// of N, of the tiles and of the threads), with rows past a multiple of the panel width and a
+// matrix large enough to be split over threads.
+TEST(Panels, PackAndRowRoundTrip) {
+  for (const Shape& s : kShapes) {
+    const std::vector<float> w = randn(size_t(s.out) * s.in, 5 + s.out);
+    std::vector<float> p(panel_floats(s.out, s.in), -1.f), row(size_t(s.in));
+    pack_panels(w.data(), s.out, s.in, p.data());
+    for (int r = 0; r < s.out; r++) {
+      panel_row(p.data(), s.in, r, row.data());
+      ASSERT_EQ(0, std::memcmp(row.data(), w.data() + size_t(r) * s.in, row.size() * sizeof(float))) << "row " << r;
+    }
+    // the padding rows of the last panel are zero (they feed outputs that are never stored)
+    const int64_t P = panel_width(), np = (s.out + P - 1) / P;
+    for (int64_t c = 0; c < s.in; c++)
+      for (int64_t k = s.out - (np - 1) * P; k < P; k++) ASSERT_EQ(p[size_t(((np - 1) * s.in + c) * P + k)], 0.f);
+  }
+}
+
+TEST(Panels, MatchPlainChainBitForBit) {
+  for (const Shape& s : kShapes)
+    for (int N : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33}) {
+      const std::vector<float> w = randn(size_t(s.out) * s.in, 7 + s.out * 131 + s.in);
+      const std::vector<float> x = randn(size_t(N) * s.in, 3 + N);
+      std::vector<float> p(panel_floats(s.out, s.in));
+      pack_panels(w.data(), s.out, s.in, p.data());
+      std::vector<float> y(size_t(N) * s.out, -1.f), ref(y.size()), dot(y.size());
+      matmul_panels_f32(p.data(), s.out, s.in, x.data(), N, y.data());
+      matmul_panels_ref(w.data(), s.out, s.in, x.data(), N, ref.data());
+      ASSERT_EQ(0, std::memcmp(y.data(), ref.data(), y.size() * sizeof(float))) << "out " << s.out << " in " << s.in << " N " << N;
+      gemv_f32_ref(w.data(), s.out, s.in, x.data(), N, dot.data());  // and the chain is a matmul
+      for (size_t i = 0; i < y.size(); i++) ASSERT_NEAR(ref[i], dot[i], 1e-4 * std::sqrt(double(s.in)) + 1e-6);
+      for (int n = 0; n < N; n++) {  // a row batched with others = the row alone
+        std::vector<float> one(size_t(s.out));
+        matmul_panels_f32(p.data(), s.out, s.in, x.data() + size_t(n) * s.in, 1, one.data());
+        ASSERT_EQ(0, std::memcmp(one.data(), y.data() + size_t(n) * s.out, one.size() * sizeof(float)));
+      }
+    }
+}
+
 TEST(Gemv, EmptyShapesWriteNothing) {
   std::vector<float> y(4, 5.f);
   const float w[4] = {1, 2, 3, 4}, x[2] = {1, 1};
   gemv_f32(w, 0, 2, x, 1, y.data());
   gemv_f32(w, 2, 2, x, 0, y.data());
+  std::vector<float> p(panel_floats(2, 2));
+  pack_panels(w, 2, 2, p.data());
+  matmul_panels_f32(p.data(), 2, 2, x, 0, y.data());
   for (float v : y) EXPECT_EQ(v, 5.f);
 }
 
