@@ -117,23 +117,20 @@ void BlockAllocator::check() const {
 
 // ---------------------------------------------------------------- KVPool
 KVPool::KVPool(const ModelConfig& cfg, int num_blocks, int block_size, KVDtype dtype)
-    : block_size_(block_size), dtype_(dtype) {
+    : block_size_(block_size), num_blocks_(num_blocks), dtype_(dtype) {
   if (num_blocks <= 0 || block_size <= 0)
     throw std::invalid_argument("KVPool: num_blocks and block_size must be > 0");
   kvw_ = int64_t(cfg.kv_heads()) * cfg.head_dim();
   layer_stride_ = 2 * int64_t(block_size) * kvw_;
   block_stride_ = int64_t(cfg.n_layers) * layer_stride_;
   const size_t n = size_t(block_stride_) * size_t(num_blocks);
-  if (dtype == KVDtype::kF16)
-    data16_.assign(n, 0);
-  else
-    data_.assign(n, 0.f);
+  data_ = LargeBuffer(dtype == KVDtype::kF16 ? (n + 1) / 2 : n);  // zeroed
 }
 
 KVLayout KVPool::layout() {
   KVLayout L;
-  L.base = data_.empty() ? nullptr : data_.data();
-  L.base16 = data16_.empty() ? nullptr : data16_.data();
+  L.base = dtype_ == KVDtype::kF16 ? nullptr : data_.data();
+  L.base16 = dtype_ == KVDtype::kF16 ? reinterpret_cast<uint16_t*>(data_.data()) : nullptr;
   L.block_size = block_size_;
   L.block_stride = block_stride_;
   L.layer_stride = layer_stride_;
@@ -142,12 +139,9 @@ KVLayout KVPool::layout() {
 }
 
 void KVPool::copy_block(int src, int dst) {
-  if (dtype_ == KVDtype::kF16)
-    std::memcpy(data16_.data() + int64_t(dst) * block_stride_, data16_.data() + int64_t(src) * block_stride_,
-                size_t(block_stride_) * sizeof(uint16_t));
-  else
-    std::memcpy(data_.data() + int64_t(dst) * block_stride_, data_.data() + int64_t(src) * block_stride_,
-                size_t(block_stride_) * sizeof(float));
+  char* base = reinterpret_cast<char*>(data_.data());
+  const size_t block = size_t(block_stride_) * elem_bytes();
+  std::memcpy(base + size_t(dst) * block, base + size_t(src) * block, block);
 }
 
 }  // namespace llm

@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/util/large_buffer.h"
+
 #include "core/infer/infer_model.h"
 
 namespace llm {
@@ -56,16 +58,18 @@ class KVPool {
   KVPool(const ModelConfig& cfg, int num_blocks, int block_size, KVDtype dtype = KVDtype::kF32);
   KVLayout layout();
   void copy_block(int src, int dst);  // all layers, K and V
-  size_t bytes() const { return data_.size() * sizeof(float) + data16_.size() * sizeof(uint16_t); }
+  size_t bytes() const { return size_t(block_stride_) * size_t(num_blocks_) * elem_bytes(); }
   KVDtype dtype() const { return dtype_; }
   int block_size() const { return block_size_; }
 
  private:
-  int block_size_ = 0;
+  size_t elem_bytes() const { return dtype_ == KVDtype::kF16 ? sizeof(uint16_t) : sizeof(float); }
+  int block_size_ = 0, num_blocks_ = 0;
   int64_t kvw_ = 0, layer_stride_ = 0, block_stride_ = 0;
   KVDtype dtype_ = KVDtype::kF32;
-  std::vector<float> data_;       // fp32 pool
-  std::vector<uint16_t> data16_;  // fp16 pool
+  // the pool's elements (fp32, or fp16 two to a float slot), in huge pages: attention reads
+  // short runs (one head's rows of a block) all over tens of MB, a TLB miss per run with 4 KB pages
+  LargeBuffer data_;
 };
 
 }  // namespace llm
