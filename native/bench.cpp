@@ -102,13 +102,13 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
 }
 
 // GFLOP/s of the decode matmuls (core/infer/gemv.h) for N activation rows, both weight layouts:
-// "rows" (gemv_f32 on row-major W) and "panels" (matmul_panels_f32, what InferModel uses).
+// "row_major" (gemv_f32 on row-major W) and "panels" (matmul_panels_f32, what InferModel uses).
 // - hot: the four weight shapes of one layer of the config (qkv, o, gate|up, down) plus the LM
 //   head, each called 10 times in a row (its weights in cache): median over reps per shape.
 // - step: every linear of the whole model in forward order, each its own copy of the weights
 //   (n_layers * 4 + 1 matrices, streamed from memory as in a decode step): median over reps.
 //   The two layouts alternate within every rep, and panels_vs_rows is the median of the per-rep
-//   ratios (a shared machine drifts less within one rep than between two runs).
+//   ratios, panels_vs_row_major_step (a shared machine drifts less within one rep than between runs).
 static json bench_gemv(const ModelConfig& mc, const std::vector<int>& threads, const std::vector<int>& batches, int reps) {
   const int64_t C = mc.dim, hd = mc.head_dim(), F = mc.hidden();
   const int64_t qkv = (mc.n_heads + 2 * mc.kv_heads()) * hd, gu = mc.ffn == "swiglu" ? 2 * F : F;
@@ -168,12 +168,12 @@ static json bench_gemv(const ModelConfig& mc, const std::vector<int>& threads, c
           secs += median_of(hot);
         }
         const double st = median_of(step[lay]);
-        row[lay ? "panels" : "rows"] = {{"hot_gflops", flops / secs / 1e9},
+        row[lay ? "panels" : "row_major"] = {{"hot_gflops", flops / secs / 1e9},
                                         {"hot_us_per_layer_and_head", 1e6 * secs},
                                         {"step_us", 1e6 * st},
                                         {"step_gflops", step_flops / st / 1e9}};
       }
-      row["panels_vs_rows_step"] = median_of(ratio);
+      row["panels_vs_row_major_step"] = median_of(ratio);
       rows.push_back(row);
     }
   }

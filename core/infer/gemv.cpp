@@ -245,7 +245,7 @@ inline void rows(const float* w, int64_t out, int64_t in, const float* x, int64_
 constexpr int64_t kP = int64_t(kPV) * kLanes;
 
 // y[j * ys + p0 + k] (k < ncols) for RX activation rows, from one panel wp (in, P). pf: the next
-// panel, asked for one column step ahead of its use (null: none).
+// panel, asked for (into L2: it is larger than L1) one column step at a time (null: none).
 template <int RX>
 inline void panel_tile(const float* wp, int64_t in, const float* x, float* y, int64_t ys, int64_t ncols,
                        const float* pf) {
@@ -255,7 +255,7 @@ inline void panel_tile(const float* wp, int64_t in, const float* x, float* y, in
   for (int64_t c = 0; c < in; c++) {
     const float* wc = wp + c * kP;
     if (pf)
-      for (int v = 0; v < kPV; v++) __builtin_prefetch(pf + c * kP + v * kLanes, 0, 3);
+      for (int v = 0; v < kPV; v++) __builtin_prefetch(pf + c * kP + v * kLanes, 0, 2);
     Vec wv[kPV];
     for (int v = 0; v < kPV; v++) wv[v] = vload(wc + v * kLanes);
     for (int j = 0; j < RX; j++) {
