@@ -1,17 +1,19 @@
-// fp32 matrix-vector products for decoding (docs/kv_cache.md, "Decode speed").
+// fp32 matrix products for decoding (docs/kv_cache.md, "Making single-token decode fast").
 //
-// One decoded token multiplies every weight matrix by ONE activation row: y = W x with W (out, in)
-// row-major, the PyTorch nn.Linear layout. Each weight is used once per token, so the product is
-// bound by how fast W streams from memory; a general GEMM (which packs W into panels first)
-// wastes that bandwidth, and so does reading many weight rows side by side (interleaved streams
-// defeat the hardware prefetcher: gemv.cpp has the numbers). For one activation row these
-// kernels walk W row after row, one sequential stream per thread, and a row (in L1) meets up to
-// 8 activation rows at once for batched decode (compute bound). Rows are
-// split over OpenMP threads in contiguous ranges when the matrix is large enough to pay for the
-// fork (serial without OpenMP, e.g. in wasm).
-//
-// Three code paths picked at compile time: AVX2+FMA (native -march=native), wasm SIMD128
-// (em++ -msimd128) and plain scalar. gemv_f32_ref is the plain loop the tests hold them to.
+// One decoded token multiplies every weight matrix by ONE activation row, so the product is
+// bound by how fast W streams from memory; a batch of decode steps (the paged engine) by the FMA
+// units. Two layouts of W (out, in):
+// - panels (matmul_panels_f32, what InferModel stores its fp32 linears in): P consecutive output
+//   rows column by column. Per column a panel is P contiguous floats, each activation value is
+//   broadcast once per column, and an output accumulates in registers: no horizontal sums. Each
+//   thread reads its panels as one sequential stream (one row), and a panel meets up to 8
+//   activation rows at once (batches).
+// - row-major, the PyTorch nn.Linear layout (gemv_f32: dot products of weight rows with
+//   activation rows, 3 x 8 tiles for batches): the kernel panels replaced, kept as the baseline
+//   `llm bench gemv` measures panels against; gemv_q8 (int8) uses its tiles.
+// Work is split over OpenMP threads in contiguous ranges when the matrix is large enough to pay
+// for the fork (serial without OpenMP, e.g. in wasm). Three code paths picked at compile time:
+// AVX-512 or AVX2+FMA (native -march=native), wasm SIMD128 (em++ -msimd128) and plain scalar.
 //
 // Determinism: the value of y[n, r] depends only on W row r and x row n, never on N, on how rows
 // are grouped into blocks or on the thread count. So a sequence decoded alone and the same
@@ -22,9 +24,8 @@
 
 namespace llm {
 
-// y (N, out) = x (N, in) . W^T with W (out, in); y is overwritten. Meant for small N (decode
-// steps, a few sequences batched): W is streamed from memory once, a block of its rows stays in
-// L1 while all N activation rows pass.
+// y (N, out) = x (N, in) . W^T with W (out, in) row-major; y is overwritten. W is streamed from
+// memory once, a block of its rows stays in L1 while all N activation rows pass.
 void gemv_f32(const float* W, int64_t out, int64_t in, const float* x, int64_t N, float* y);
 
 // The same for int8 weights q (out, in) with scales (out, in / group), dequantized as they are

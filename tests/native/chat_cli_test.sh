@@ -105,7 +105,14 @@ const sum = names.reduce((a, k) => a + ph[k], 0);
 if (Math.abs(sum - two.ms_per_engine_step) > 1e-6 * Math.max(1, sum)) { console.error("phases sum to " + sum + " ms, not " + two.ms_per_engine_step); process.exit(1); }
 ' "$W/br.json" || fail "bench serve --rounds 3: $(cat "$W/br.json")"
 "$LLM" bench gemv --config tiny --threads 1 --rows 1,4 --reps 2 > "$W/bg.json" 2> "$W/bg.err" || fail "bench gemv: $(cat "$W/bg.err")"
-[ "$(grep -c '"gflops"' "$W/bg.json")" = 2 ] || fail "bench gemv: one result per row count expected: $(cat "$W/bg.json")"
+# one result per row count, both layouts measured hot and as a whole-model step, and their ratio
+node -e '
+const g = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).gemv, r = g.results;
+const ok = (m) => m && m.hot_gflops > 0 && m.step_us > 0 && m.step_gflops > 0;
+if (!(g.panel_width > 0) || r.length !== 2 || r[0].rows !== 1 || r[1].rows !== 4 ||
+    r.some(x => !ok(x.row_major) || !ok(x.panels) || !(x.panels_vs_row_major_step > 0)))
+  { console.error("bad bench gemv output"); process.exit(1); }
+' "$W/bg.json" || fail "bench gemv: $(cat "$W/bg.json")"
 
 if "$LLM" generate --checkpoint "$W/nowhere" --prompt x > /dev/null 2> "$W/e.err"; then fail "a missing checkpoint must fail"; fi
 echo "chat_cli_test: ok"
