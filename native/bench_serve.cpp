@@ -215,6 +215,7 @@ json engine_only_row(const LoadedModel& L, const EngineConfig& ec, int level, in
   }
   StepProfile prof;
   e.set_profile(&prof);
+  const CpuJiffies j0 = cpu_jiffies();
   const double t0 = now_s();
   int64_t steps = 0, total = 0;
   while (e.has_work()) {
@@ -222,6 +223,7 @@ json engine_only_row(const LoadedModel& L, const EngineConfig& ec, int level, in
     steps++;
   }
   const double wall = now_s() - t0;
+  const CpuJiffies j1 = cpu_jiffies();
   // where a step goes: the forward's phases, and the rest of step() (scheduling, sampling)
   const double per = steps > 0 ? 1.0 / double(steps) : 0.0;
   const json phases = {{"embed", prof.embed * per},   {"norm", prof.norm * per},
@@ -235,7 +237,8 @@ json engine_only_row(const LoadedModel& L, const EngineConfig& ec, int level, in
           {"aggregate_tokens_per_s", double(total) / wall},
           {"engine_steps", steps},
           {"tokens_per_engine_step", steps > 0 ? double(total) / double(steps) : 0.0},
-          {"ms_per_engine_step", steps > 0 ? 1e3 * wall / double(steps) : 0.0}};
+          {"ms_per_engine_step", steps > 0 ? 1e3 * wall / double(steps) : 0.0},
+          {"cpu_steal_pct", steal_pct(j0, j1)}};
 }
 
 int cmd_bench_serve(int argc, char** argv) {
@@ -415,10 +418,12 @@ int cmd_bench_serve(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     gate.wait_connected(level);
+    const CpuJiffies j0 = cpu_jiffies();
     const double t0 = now_s(), cpu0 = process_cpu_s();
     gate.release();
     for (std::thread& t : clients) t.join();
     const double wall = now_s() - t0, cpu = process_cpu_s() - cpu0;
+    const CpuJiffies j1 = cpu_jiffies();
     running = false;
     sampler.join();
     double steps = 0;
@@ -459,7 +464,9 @@ int cmd_bench_serve(int argc, char** argv) {
                 // CPU time per engine step of the whole process and of the load generator's
                 // client threads in it (the rest is the server: engine, HTTP threads, spinning)
                 {"cpu_ms_per_step", {{"process", steps > 0 ? 1e3 * cpu / steps : 0.0},
-                                     {"load_generator", steps > 0 ? 1e3 * client_cpu / steps : 0.0}}}};
+                                     {"load_generator", steps > 0 ? 1e3 * client_cpu / steps : 0.0}}},
+                // share of the machine's CPU time the hypervisor took during the level
+                {"cpu_steal_pct", steal_pct(j0, j1)}};
     if (!first_error.empty()) row["first_error"] = first_error;
     return row;
   });

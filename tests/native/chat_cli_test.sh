@@ -83,6 +83,14 @@ grep -q '"arith_gen"' "$W/q.json" || fail "eval --quantize wrote no arith_gen re
 "$LLM" bench serve --checkpoint "$W/run" --concurrency 1,2 --tokens 8 --threads 1 > "$W/bs.json" 2> "$W/bs.err" \
   || fail "bench serve: $(tail -5 "$W/bs.err")"
 grep -q '"streams_ok": 2' "$W/bs.json" || fail "bench serve: the 2-stream level did not finish both streams: $(cat "$W/bs.json")"
+# every server row says what the process and its load generator spent, and how much the host stole
+node -e '
+const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+for (const r of d.serve) {
+  const c = r.cpu_ms_per_step;
+  if (!c || !(c.process > 0) || !(c.load_generator >= 0) || c.load_generator > c.process ||
+      !(r.cpu_steal_pct >= 0 && r.cpu_steal_pct <= 100)) { console.error("bad cpu fields: " + JSON.stringify(r)); process.exit(1); }
+}' "$W/bs.json" || fail "bench serve cpu fields: $(cat "$W/bs.json")"
 "$LLM" bench serve --checkpoint "$W/run" --concurrency 1,2 --tokens 8 --threads 1 --engine-only > "$W/be.json" 2> "$W/be.err" \
   || fail "bench serve --engine-only: $(tail -5 "$W/be.err")"
 grep -q '"generated_tokens": 16' "$W/be.json" || fail "bench serve --engine-only: 2 x 8 tokens expected: $(cat "$W/be.json")"
