@@ -2,12 +2,11 @@
 // chosen / rejected implicit rewards, their margin and the preference accuracy (training batches
 // and held-out pairs) plotted live, and greedy answers of the reference vs the policy (one per
 // worker slice, so their Stop lands between two answers).
-import type { Running } from '../../core/client';
 import { lessonHeader, type AppContext, type Lesson } from '../lesson';
 import { h, formatCount } from '../../ui/dom';
 import { LiveChart } from '../../ui/live_chart';
 import type { DpoAnswer, DpoEval, PolicyInfo } from '../sft/align_types';
-import { baseCard, numberField, statList } from '../sft/common';
+import { baseCard, numberField, statList, wireAnswersButton, type AnswersSlot } from '../sft/common';
 import { tr, trf, type AlignKey } from '../sft/strings';
 
 interface DpoState {
@@ -31,7 +30,7 @@ declare global {
 }
 window.__dpoState = state;
 let running: { stop(): void } | null = null;
-let answering: Running<'dpo.answers'> | null = null;
+const answering: AnswersSlot<'dpo.answers'> = { run: null };
 const listeners = new Set<() => void>();
 const changed = () => listeners.forEach((f) => f());
 
@@ -83,30 +82,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
         h('p', { class: 'muted' }, h('strong', {}, `${tr('dpo.rejectedReply')}: `), a.rejected),
         h('p', {}, h('strong', {}, `${tr('before')}: `), h('span', { class: 'before' }, a.before || '∅')),
         h('p', {}, h('strong', {}, `${tr('after')}: `), h('span', { class: 'after' }, a.after || '∅')))));
-  // the button is the answers' stop button while they come
-  answersBtn.addEventListener('click', async () => {
-    if (answering) {
-      answering.stop();
-      return;
-    }
-    state.answers = [];
-    const run = ctx.core.request('dpo.answers', { k: 4, maxNew: 40 }, (a) => {
-      state.answers.push(a);
-      changed();
-    });
-    answering = run;
-    changed();
-    try {
-      const r = await run.result;
-      state.answers = r.answers;
-      if (r.stopped) state.message = trf('answersStopped', { n: r.answers.length });
-    } catch (e) {
-      state.message = (e as Error).message;
-    } finally {
-      answering = null;
-      changed();
-    }
-  });
+  wireAnswersButton(ctx, answersBtn, 'dpo.answers', { k: 4, maxNew: 40 }, answering, state, changed);
   commitBtn.addEventListener('click', async () => {
     try {
       await ctx.core.request('dpo.commit', {}).result;
@@ -146,12 +122,12 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     toggle.textContent = busy ? tr('stop') : tr('dpo.start');
     toggle.classList.toggle('danger', busy);
     // a new run would delete the trainer the answers come from
-    toggle.disabled = !busy && (!base.isReady() || base.busy() || answering !== null);
+    toggle.disabled = !busy && (!base.isReady() || base.busy() || answering.run !== null);
     for (const el of [method, steps.input, lr.input, beta.input, batch.input, rank.input, alpha.input]) el.disabled = busy;
-    answersBtn.textContent = answering ? tr('stop') : tr('answers.button');
-    answersBtn.classList.toggle('danger', answering !== null);
-    answersBtn.disabled = answering === null && (busy || state.info === null);
-    commitBtn.disabled = busy || answering !== null || state.info === null;
+    answersBtn.textContent = answering.run ? tr('stop') : tr('answers.button');
+    answersBtn.classList.toggle('danger', answering.run !== null);
+    answersBtn.disabled = answering.run === null && (busy || state.info === null);
+    commitBtn.disabled = busy || answering.run !== null || state.info === null;
     progress.max = Math.max(Number(steps.input.value), 1);
     progress.value = state.steps.length ? state.steps[state.steps.length - 1] : 0;
     status.textContent = state.message || (base.isReady() ? tr('status.ready') : tr('base.none'));

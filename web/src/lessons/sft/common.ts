@@ -2,10 +2,49 @@
 // card (use the current model, or pretrain a tiny one). The heading with the links to the theory
 // and the code is lessonHeader() of ../lesson.ts, as in every lesson.
 import type { AppContext } from '../lesson';
+import type { Running } from '../../core/client';
+import type { Payload, Progress } from '../../core/protocol';
 import { h, formatCount } from '../../ui/dom';
 import { tr, trf } from './strings';
 import type { BaseStatus } from './align_types';
 import './align.css';
+
+/** The answers request of a lab while it runs (module-level in each lab, so it outlives a remount). */
+export interface AnswersSlot<K extends 'sft.answers' | 'dpo.answers'> {
+  run: Running<K> | null;
+}
+
+/** The SFT and DPO labs' answers button: a click streams greedy answers to the first held-out
+ *  prompts into state.answers, one per progress message; while they come the same button stops
+ *  them (the labs' renderStatus reads slot.run to relabel it). */
+export function wireAnswersButton<K extends 'sft.answers' | 'dpo.answers'>(
+  ctx: AppContext, button: HTMLElement, type: K, payload: Payload<K>, slot: AnswersSlot<K>,
+  state: { answers: Progress<K>[]; message: string }, changed: () => void,
+): void {
+  button.addEventListener('click', async () => {
+    if (slot.run) {
+      slot.run.stop();
+      return;
+    }
+    state.answers = [];
+    const run = ctx.core.request(type, payload, (a) => {
+      state.answers.push(a);
+      changed();
+    });
+    slot.run = run;
+    changed();
+    try {
+      const r = (await run.result) as { answers: Progress<K>[]; stopped: boolean };
+      state.answers = r.answers;
+      if (r.stopped) state.message = trf('answersStopped', { n: r.answers.length });
+    } catch (e) {
+      state.message = (e as Error).message;
+    } finally {
+      slot.run = null;
+      changed();
+    }
+  });
+}
 
 export function numberField(label: string, id: string, attrs: Record<string, string | number>) {
   const input = h('input', { id, name: id, type: 'number', inputmode: 'decimal', required: true, ...attrs });

@@ -3,12 +3,11 @@
 // The run lives in the worker (sft/worker_handlers.ts); this view keeps its numbers in `state`
 // so switching lessons and back redraws everything. The answers come one per worker slice, so
 // their Stop lands between two answers.
-import type { Running } from '../../core/client';
 import { lessonHeader, type AppContext, type Lesson } from '../lesson';
 import { h, formatCount } from '../../ui/dom';
 import { LiveChart } from '../../ui/live_chart';
 import type { MaskView, PolicyInfo, SftAnswer } from './align_types';
-import { baseCard, numberField, statList } from './common';
+import { baseCard, numberField, statList, wireAnswersButton, type AnswersSlot } from './common';
 import { tr, trf } from './strings';
 
 interface SftState {
@@ -36,7 +35,7 @@ declare global {
 window.__sftState = state;
 
 let running: { stop(): void } | null = null;
-let answering: Running<'sft.answers'> | null = null;
+const answering: AnswersSlot<'sft.answers'> = { run: null };
 const listeners = new Set<() => void>();
 const changed = () => listeners.forEach((f) => f());
 
@@ -108,30 +107,7 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
         h('p', {}, h('strong', {}, `${tr('after')}: `), h('span', { class: 'after' }, a.after || '∅'), a.correct ? ' ✓' : ''),
         h('p', { class: 'muted' }, `${tr('sft.reference')}: ${a.reference}`))));
   };
-  // the button is the answers' stop button while they come
-  answersBtn.addEventListener('click', async () => {
-    if (answering) {
-      answering.stop();
-      return;
-    }
-    state.answers = [];
-    const run = ctx.core.request('sft.answers', { k: 6, maxNew: 32 }, (a) => {
-      state.answers.push(a);
-      changed();
-    });
-    answering = run;
-    changed();
-    try {
-      const r = await run.result;
-      state.answers = r.answers;
-      if (r.stopped) state.message = trf('answersStopped', { n: r.answers.length });
-    } catch (e) {
-      state.message = (e as Error).message;
-    } finally {
-      answering = null;
-      changed();
-    }
-  });
+  wireAnswersButton(ctx, answersBtn, 'sft.answers', { k: 6, maxNew: 32 }, answering, state, changed);
   commitBtn.addEventListener('click', async () => {
     try {
       await ctx.core.request('sft.commit', {}).result;
@@ -170,12 +146,12 @@ function mount(container: HTMLElement, ctx: AppContext): () => void {
     toggle.textContent = busy ? tr('stop') : tr('sft.start');
     toggle.classList.toggle('danger', busy);
     // a new run would delete the trainer the answers come from
-    toggle.disabled = !busy && (!base.isReady() || base.busy() || answering !== null);
+    toggle.disabled = !busy && (!base.isReady() || base.busy() || answering.run !== null);
     for (const el of [method, steps.input, lr.input, batch.input, rank.input, alpha.input, targets]) el.disabled = busy;
-    answersBtn.textContent = answering ? tr('stop') : tr('answers.button');
-    answersBtn.classList.toggle('danger', answering !== null);
-    answersBtn.disabled = answering === null && (busy || state.info === null);
-    commitBtn.disabled = busy || answering !== null || state.info === null;
+    answersBtn.textContent = answering.run ? tr('stop') : tr('answers.button');
+    answersBtn.classList.toggle('danger', answering.run !== null);
+    answersBtn.disabled = answering.run === null && (busy || state.info === null);
+    commitBtn.disabled = busy || answering.run !== null || state.info === null;
     progress.max = Math.max(Number(steps.input.value), 1);
     progress.value = state.steps.length ? state.steps[state.steps.length - 1] : 0;
     status.textContent = state.message || (base.isReady() ? tr('status.ready') : tr('base.none'));
