@@ -107,8 +107,8 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
 //   head, each called 10 times in a row (its weights in cache): median over reps per shape.
 // - step: every linear of the whole model in forward order, each its own copy of the weights
 //   (n_layers * 4 + 1 matrices, streamed from memory as in a decode step): median over reps.
-//   The two layouts alternate within every rep, and panels_vs_rows is the median of the per-rep
-//   ratios, panels_vs_row_major_step (a shared machine drifts less within one rep than between runs).
+//   The two layouts alternate within every rep, and panels_vs_row_major_step is the median of the
+//   per-rep ratios (a shared machine drifts less within one rep than between runs).
 static json bench_gemv(const ModelConfig& mc, const std::vector<int>& threads, const std::vector<int>& batches, int reps) {
   const int64_t C = mc.dim, hd = mc.head_dim(), F = mc.hidden();
   const int64_t qkv = (mc.n_heads + 2 * mc.kv_heads()) * hd, gu = mc.ffn == "swiglu" ? 2 * F : F;

@@ -219,15 +219,15 @@ inline void tile_q8(const int8_t* q, const float* s, int64_t G, int group, int64
 }
 #endif
 
-// RW consecutive rows of W (starting at w, results at y) against all N activation rows. Tile is
-// a callable (x rows, y, Int<RX>) running one RW x RX tile of this weight block.
+// All N activation rows against one block of weights (starting at y), in tiles of MaxRX rows
+// and then 4, 2, 1 for the rest. Tile is a callable (x rows, y, Int<RX>) running one tile.
 template <int RX>
 using IntC = std::integral_constant<int, RX>;
-template <class Tile>
+template <int MaxRX = kRX, class Tile>
 inline void each_tile(int64_t N, int64_t in, int64_t out, const float* x, float* y, const Tile& t) {
   int64_t n = 0;
-  for (; n + kRX <= N; n += kRX) t(x + n * in, y + n * out, IntC<kRX>{});
-  if (kRX > 4 && n + 4 <= N) t(x + n * in, y + n * out, IntC<4>{}), n += 4;
+  for (; n + MaxRX <= N; n += MaxRX) t(x + n * in, y + n * out, IntC<MaxRX>{});
+  if (MaxRX > 4 && n + 4 <= N) t(x + n * in, y + n * out, IntC<4>{}), n += 4;
   if (n + 2 <= N) t(x + n * in, y + n * out, IntC<2>{}), n += 2;
   if (n < N) t(x + n * in, y + n * out, IntC<1>{});
 }
@@ -243,6 +243,7 @@ inline void rows(const float* w, int64_t out, int64_t in, const float* x, int64_
 // order, with no horizontal sums and no scattered stores (the dot-product tiles above spend a
 // third of their time on those).
 constexpr int64_t kP = int64_t(kPV) * kLanes;
+inline int64_t panels_of(int64_t out) { return (out + kP - 1) / kP; }
 
 // y[j * ys + p0 + k] (k < ncols) for RX activation rows, from one panel wp (in, P). pf: the next
 // panel, asked for (into L2: it is larger than L1) one column step at a time (null: none).
@@ -302,11 +303,10 @@ void gemv_f32(const float* W, int64_t out, int64_t in, const float* x, int64_t N
 
 int64_t panel_width() { return kP; }
 
-size_t panel_floats(int64_t out, int64_t in) { return size_t((out + kP - 1) / kP * in * kP); }
+size_t panel_floats(int64_t out, int64_t in) { return size_t(panels_of(out) * in * kP); }
 
 void pack_panels(const float* W, int64_t out, int64_t in, float* Wp) {
-  const int64_t np = (out + kP - 1) / kP;
-  for (int64_t p = 0; p < np; p++)
+  for (int64_t p = 0; p < panels_of(out); p++)
     for (int64_t c = 0; c < in; c++)
       for (int64_t k = 0; k < kP; k++) {
         const int64_t r = p * kP + k;
@@ -321,7 +321,7 @@ void panel_row(const float* Wp, int64_t in, int64_t r, float* row) {
 
 void matmul_panels_f32(const float* Wp, int64_t out, int64_t in, const float* x, int64_t N, float* y) {
   if (out <= 0 || N <= 0) return;
-  const int64_t np = (out + kP - 1) / kP;
+  const int64_t np = panels_of(out);
   const bool par = out * in * N >= kParallelWork;
   LLM_OMP_FOR_IF(par)
   for (int64_t p = 0; p < np; p++) {
@@ -331,16 +331,11 @@ void matmul_panels_f32(const float* Wp, int64_t out, int64_t in, const float* x,
     // from memory and again from cache per further tile; one row reads it once, as a stream the
     // hardware prefetcher follows)
     const float* next = (N > kPX && p + 1 < np) ? wp + in * kP : nullptr;
-    int64_t n = 0;
-    auto run = [&](auto rx) {
+    const float* x_end = x + N * in;
+    each_tile<kPX>(N, in, out, x, y + p0, [&](const float* xt, float* yt, auto rx) {
       constexpr int RX = decltype(rx)::value;
-      panel_tile<RX>(wp, in, x + n * in, y + n * out + p0, out, ncols, n + RX == N ? next : nullptr);
-      n += RX;
-    };
-    while (n + kPX <= N) run(IntC<kPX>{});
-    if (kPX > 4 && n + 4 <= N) run(IntC<4>{});
-    if (n + 2 <= N) run(IntC<2>{});
-    if (n < N) run(IntC<1>{});
+      panel_tile<RX>(wp, in, xt, yt, out, ncols, xt + RX * in == x_end ? next : nullptr);
+    });
   }
 }
 

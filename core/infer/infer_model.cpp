@@ -147,7 +147,7 @@ void pack_fp32_weights(InferModel::Impl& I) {
   const bool tied = I.cfg.tie_embeddings && !I.head.quant;
   size_t n = tied ? 0 : I.embed_own.size();
   for (Linear* L : ls)
-    if (!L->own.empty() || (L == &I.head && tied)) n += panel_floats(L->out, L->in);
+    if (!L->quant) n += panel_floats(L->out, L->in);  // (a tied fp32 head: the token table's panels)
   I.arena = LargeBuffer(n);
   float* p = I.arena.data();
   auto take_rows = [&p](std::vector<float>& v) {
