@@ -40,6 +40,7 @@ struct PipelineConfig {
   std::string out_dir = "runs/pipeline";
   int threads = 2;
   int stories = 20000, vocab_size = 4096, data_seed = 1;
+  int facts = 0;  // percent of stories followed by a world-knowledge paragraph (core/data/gen_facts.h)
   std::map<std::string, StageCfg> stage;  // pretrain sft rm dpo grpo
   int eval_limit = 200;
   std::vector<std::string> eval_stages = {"pretrain", "sft", "dpo", "grpo"};
@@ -74,6 +75,7 @@ PipelineConfig load_pipeline_config(const std::string& name_or_path) {
   rd.get("stories", c.stories);
   rd.get("vocab_size", c.vocab_size);
   rd.get("seed", c.data_seed);
+  rd.get("facts", c.facts);
   rd.finish();
   StrictReader re(ev, path + ": eval");
   re.get("limit", c.eval_limit);
@@ -82,8 +84,8 @@ PipelineConfig load_pipeline_config(const std::string& name_or_path) {
   for (auto& s : c.eval_stages)
     if (s != "pretrain" && s != "sft" && s != "rm" && s != "dpo" && s != "grpo")
       throw std::runtime_error(path + ": eval.stages: unknown stage \"" + s + "\" (pretrain, sft, dpo, grpo)");
-  if (c.stories < 100 || c.vocab_size < 300 || c.threads < 1 || c.eval_limit < 1)
-    throw std::runtime_error(path + ": data.stories >= 100, data.vocab_size >= 300, threads >= 1, eval.limit >= 1");
+  if (c.stories < 100 || c.vocab_size < 300 || c.threads < 1 || c.eval_limit < 1 || c.facts < 0 || c.facts > 100)
+    throw std::runtime_error(path + ": data.stories >= 100, data.vocab_size >= 300, data.facts in 0..100, threads >= 1, eval.limit >= 1");
   return c;
 }
 
@@ -165,7 +167,7 @@ int cmd_pipeline(int argc, char** argv) {
   if (stage_header(0, "data")) {
     fs::make_dirs(D);
     run(cmd_data, {"data", "generate", "stories", "--n", std::to_string(c.stories), "--seed",
-                   std::to_string(c.data_seed), "--out", D + "/corpus.txt"});
+                   std::to_string(c.data_seed), "--facts", std::to_string(c.facts), "--out", D + "/corpus.txt"});
     run(cmd_tokenizer, {"tokenizer", "train", "--input", D + "/corpus.txt", "--vocab-size", std::to_string(c.vocab_size),
                         "--out", D + "/tokenizer.json", "--threads", th});
     run(cmd_data, {"data", "pack", "--input", D + "/corpus.txt", "--tokenizer", D + "/tokenizer.json", "--out", D,

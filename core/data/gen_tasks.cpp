@@ -1,5 +1,7 @@
 #include "core/data/gen_tasks.h"
 
+#include "core/data/gen_facts.h"
+
 #include <algorithm>
 #include <map>
 #include <stdexcept>
@@ -215,9 +217,7 @@ TaskItem task_short_answer(Rng& rng) {
     case 2: {
       auto& p = pick(rng, kThingColors);
       std::string thing = p.a;
-      static const std::vector<std::string> the = {"sky", "sun", "sea"}, mass = {"grass", "snow", "coal", "milk", "mud", "chocolate", "corn"};
-      std::string np = std::find(the.begin(), the.end(), thing) != the.end() ? "the " + thing
-                       : std::find(mass.begin(), mass.end(), thing) != mass.end() ? thing : with_article(thing);
+      const std::string np = thing_phrase(thing);
       std::string wrong;
       do wrong = pick(rng, kColors);
       while (wrong == p.b);
