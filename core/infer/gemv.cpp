@@ -186,6 +186,16 @@ inline void tile(const float* w, int64_t in, const float* x, float* y, int64_t y
 }
 
 #if LLM_GEMV_Q8
+// Weight rows per int8 tile. AVX2 takes 2: 3 rows x 4 activation rows want 12 accumulators, 3
+// scales, 3 widened weights and an activation vector, 19 of the 16 registers. 16-stream engine
+// step with --quantize, GEMVs 3.25-3.43 -> 2.71-3.12 ms (3 alternated pairs, Zen 3, 2026-12-03).
+// (Still slower than the fp32 panels' ~2.4 ms at 16 rows: docs/quantization.md.)
+#if LLM_GEMV_AVX2
+constexpr int kRWQ = 2;
+#else
+constexpr int kRWQ = kRW;
+#endif
+
 // tile() for int8 weight rows q (RW rows of `in`) with one scale per `group` columns (s: RW rows
 // of G): each weight vector is widened and scaled once as it is loaded, then meets the RX
 // activation rows as in tile(). group is a multiple of kLanes, so no tail columns and one scale
@@ -442,21 +452,21 @@ void gemv_q8(const int8_t* q, const float* scale, int group, int64_t out, int64_
                                 ") and be a multiple of " + std::to_string(kLanes));
   const int64_t G = in / group;
   const bool par = out * in * N >= kParallelWork;
-  const int64_t groups = (out + kRW - 1) / kRW;
+  const int64_t groups = (out + kRWQ - 1) / kRWQ;
   LLM_OMP_FOR_IF(par)
   for (int64_t gi = 0; gi < groups; gi++) {
-    const int64_t r0 = gi * kRW;
-    if (r0 + 2 * kRW <= out) prefetch_bytes(q + (r0 + kRW) * in, size_t(kRW * in));  // as gemv_f32
+    const int64_t r0 = gi * kRWQ;
+    if (r0 + 2 * kRWQ <= out) prefetch_bytes(q + (r0 + kRWQ) * in, size_t(kRWQ * in));  // as gemv_f32
     auto block = [&](auto rw) {
       constexpr int RW = decltype(rw)::value;
       each_tile(N, in, out, x, y + r0, [&](const float* xt, float* yt, auto rx) {
         tile_q8<RW, decltype(rx)::value>(q + r0 * in, scale + r0 * G, G, group, in, xt, yt, out);
       });
     };
-    if (r0 + kRW <= out)
-      block(IntC<kRW>{});
+    if (r0 + kRWQ <= out)
+      block(IntC<kRWQ>{});
     else
-      for (int64_t r = r0; r < out; r++) {  // the last out % kRW rows, one at a time
+      for (int64_t r = r0; r < out; r++) {  // the last out % kRWQ rows, one at a time
         each_tile(N, in, out, x, y + r, [&](const float* xt, float* yt, auto rx) {
           tile_q8<1, decltype(rx)::value>(q + r * in, scale + r * G, G, group, in, xt, yt, out);
         });
