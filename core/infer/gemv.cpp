@@ -335,12 +335,13 @@ inline void panel_row_tile(const float* wp, int64_t in, const float* x, float* y
   }
 }
 
-// y (out) = W x for one row: panels [p0, p1) in groups of kN1P, then one at a time
+// y (out) = W x for one row: panels [p0, p1) in groups of kN1P, the rest one at a time with
+// panel_tile (the batch kernel's one-row tile: the same chain)
 inline void panels_one_row(const float* Wp, int64_t out, int64_t in, const float* x, float* y, int64_t p0, int64_t p1) {
   int64_t p = p0;
   auto ncols = [&](int64_t last) { return std::min(kP, out - last * kP); };
   for (; p + kN1P <= p1; p += kN1P) panel_row_tile<kN1P>(Wp + p * in * kP, in, x, y + p * kP, ncols(p + kN1P - 1));
-  for (; p < p1; p++) panel_row_tile<1>(Wp + p * in * kP, in, x, y + p * kP, ncols(p));
+  for (; p < p1; p++) panel_tile<1>(Wp + p * in * kP, in, x, y + p * kP, out, ncols(p), nullptr, 0);
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ void gemv_q8(const int8_t* q, const float* scale, int group, int64_t out, int64_
 // y (N, out) = x (N, in) . W^T on them, every output one multiply-add chain over the columns in
 // order, the same chain for every N, tile shape and thread count: y[n, r] equals
 // matmul_panels_ref (a plain loop on the unpacked W) bit for bit. P depends on the build (48 with
-// AVX-512, 8 with AVX2, 12 in wasm); the layout lives in memory only, never in a file.
+// AVX-512, 24 with AVX2, 12 in wasm); the layout lives in memory only, never in a file.
 int64_t panel_width();
 size_t panel_floats(int64_t out, int64_t in);
 void pack_panels(const float* W, int64_t out, int64_t in, float* Wp);

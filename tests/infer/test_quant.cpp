@@ -92,7 +92,8 @@ TEST(Quant, SimdKernelsMatchScalarReference) {
 }
 
 // The decode-batch kernel: row n of y has the same bits whatever N is (batched decode = alone) and
-// whichever tile shapes cover the rows; the last R % 3 weight rows take the one-row tiles.
+// whichever tile shapes cover the rows; the last R % (weight rows per tile: 2 with AVX2, else 3)
+// weight rows take the one-row tiles (35 leaves 1 or 2).
 TEST(Quant, BatchedGemvQ8BitsDoNotDependOnN) {
   if (!gemv_q8_supported(32)) GTEST_SKIP() << "this build has no SIMD int8 GEMV (scalar/wasm)";
   const int R = 35, C = 256, group = 64;
