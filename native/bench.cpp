@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "core/infer/gemm_bf16.h"
 #include "core/infer/gemv.h"
 #include "core/model/transformer.h"
 #include "core/tensor/eigen_util.h"
@@ -101,14 +102,15 @@ static json bench_model(const ModelConfig& mc, int B, int T, const std::vector<i
   return out;
 }
 
-// GFLOP/s of the decode matmuls (core/infer/gemv.h) for N activation rows, both weight layouts:
-// "row_major" (gemv_f32 on row-major W) and "panels" (matmul_panels_f32, what InferModel uses).
+// GFLOP/s of the decode matmuls (core/infer/gemv.h) for N activation rows, three weight layouts:
+// "row_major" (gemv_f32 on row-major W), "panels" (matmul_panels_f32, what InferModel uses) and
+// "bf16" (matmul_bf16 on bf16 tiles, what --bf16 uses: AMX when "amx" is true, gemm_bf16.h).
 // - hot: the four weight shapes of one layer of the config (qkv, o, gate|up, down) plus the LM
 //   head, each called 10 times in a row (its weights in cache): median over reps per shape.
 // - step: every linear of the whole model in forward order, each its own copy of the weights
 //   (n_layers * 4 + 1 matrices, streamed from memory as in a decode step): median over reps.
-//   The two layouts alternate within every rep, and panels_vs_row_major_step is the median of the
-//   per-rep ratios (a shared machine drifts less within one rep than between runs).
+//   The layouts alternate within every rep; panels_vs_row_major_step and bf16_vs_panels_step are
+//   medians of the per-rep ratios (a shared machine drifts less within one rep than between runs).
 static json bench_gemv(const ModelConfig& mc, const std::vector<int>& threads, const std::vector<int>& batches, int reps) {
   const int64_t C = mc.dim, hd = mc.head_dim(), F = mc.hidden();
   const int64_t qkv = (mc.n_heads + 2 * mc.kv_heads()) * hd, gu = mc.ffn == "swiglu" ? 2 * F : F;
@@ -118,6 +120,7 @@ static json bench_gemv(const ModelConfig& mc, const std::vector<int>& threads, c
   struct Mat {
     size_t k;
     std::vector<float> w, p;
+    Bf16Matrix h;
   };
   std::vector<Mat> model;
   for (int l = 0; l <= mc.n_layers; l++)
@@ -126,11 +129,15 @@ static json bench_gemv(const ModelConfig& mc, const std::vector<int>& threads, c
       Mat m{k, std::vector<float>(size_t(o * i)), std::vector<float>(panel_floats(o, i))};
       for (float& v : m.w) v = r.uniform() - 0.5f;
       pack_panels(m.w.data(), o, i, m.p.data());
+      m.h = pack_bf16(m.w.data(), o, i);
       model.push_back(std::move(m));
     }
-  auto call = [&](const Mat& m, bool panels, const float* x, int N, float* y) {
+  constexpr int kLayouts = 3;
+  static const char* kLayoutName[kLayouts] = {"row_major", "panels", "bf16"};
+  auto call = [&](const Mat& m, int lay, const float* x, int N, float* y) {
     const auto [o, i] = shapes[m.k];
-    if (panels) matmul_panels_f32(m.p.data(), o, i, x, N, y);
+    if (lay == 2) matmul_bf16(x, N, m.h, y);
+    else if (lay == 1) matmul_panels_f32(m.p.data(), o, i, x, N, y);
     else gemv_f32(m.w.data(), o, i, x, N, y);
   };
   json rows = json::array();
@@ -142,42 +149,44 @@ static json bench_gemv(const ModelConfig& mc, const std::vector<int>& threads, c
       json row = {{"threads", t}, {"rows", N}};
       double step_flops = 0;
       for (const Mat& m : model) step_flops += 2.0 * double(shapes[m.k].first * shapes[m.k].second) * N;
-      std::vector<double> step[2], ratio;
+      std::vector<double> step[kLayouts], ratio, ratio_bf16;
       for (int rep = 0; rep < reps; rep++) {
-        double ts[2];
-        for (int lay = 0; lay < 2; lay++) {
+        double ts[kLayouts];
+        for (int lay = 0; lay < kLayouts; lay++) {
           const double t0 = now_s();
-          for (const Mat& m : model) call(m, lay == 1, x.data(), N, y.data());
+          for (const Mat& m : model) call(m, lay, x.data(), N, y.data());
           ts[lay] = now_s() - t0;
           step[lay].push_back(ts[lay]);
         }
         ratio.push_back(ts[0] / ts[1]);
+        ratio_bf16.push_back(ts[1] / ts[2]);
       }
-      for (int lay = 0; lay < 2; lay++) {
+      for (int lay = 0; lay < kLayouts; lay++) {
         double flops = 0, secs = 0;
         for (size_t k = 0; k < shapes.size(); k++) {
           const Mat& m = k < 4 ? model[k] : model.back();
-          call(m, lay == 1, x.data(), N, y.data());  // warm up
+          call(m, lay, x.data(), N, y.data());  // warm up
           std::vector<double> hot;
           for (int rep = 0; rep < reps; rep++) {
             const double t0 = now_s();
-            for (int c = 0; c < 10; c++) call(m, lay == 1, x.data(), N, y.data());
+            for (int c = 0; c < 10; c++) call(m, lay, x.data(), N, y.data());
             hot.push_back((now_s() - t0) / 10);
           }
           flops += 2.0 * double(shapes[k].first * shapes[k].second) * N;
           secs += median_of(hot);
         }
         const double st = median_of(step[lay]);
-        row[lay ? "panels" : "row_major"] = {{"hot_gflops", flops / secs / 1e9},
+        row[kLayoutName[lay]] = {{"hot_gflops", flops / secs / 1e9},
                                         {"hot_us_per_layer_and_head", 1e6 * secs},
                                         {"step_us", 1e6 * st},
                                         {"step_gflops", step_flops / st / 1e9}};
       }
       row["panels_vs_row_major_step"] = median_of(ratio);
+      row["bf16_vs_panels_step"] = median_of(ratio_bf16);
       rows.push_back(row);
     }
   }
-  return {{"config", mc.summary()}, {"shapes_out_in", shapes}, {"panel_width", panel_width()}, {"results", rows}};
+  return {{"config", mc.summary()}, {"shapes_out_in", shapes}, {"panel_width", panel_width()}, {"amx", bf16_amx_active()}, {"results", rows}};
 }
 
 int cmd_bench_decode(int argc, char** argv);  // native/bench_decode.cpp

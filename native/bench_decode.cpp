@@ -79,7 +79,7 @@ int cmd_bench_decode(int argc, char** argv) {
   const std::string run_bin = a.str("llama2c");
   if (reps < 1 || steps_arg < 2) throw std::runtime_error("--reps must be >= 1 and --steps >= 2");
   for (const std::string& p : precisions)
-    if (p != "fp32" && p != "int8") throw std::runtime_error("--precision: unknown '" + p + "' (fp32, int8)");
+    if (p != "fp32" && p != "int8" && p != "bf16") throw std::runtime_error("--precision: unknown '" + p + "' (fp32, int8, bf16)");
 
   json results = json::array();
   for (const std::string& name : configs) {
@@ -93,6 +93,7 @@ int cmd_bench_decode(int argc, char** argv) {
     for (const std::string& prec : precisions) {
       InferOptions opt;
       opt.quantize_int8 = prec == "int8";
+      opt.bf16 = prec == "bf16";
       models.push_back(std::make_unique<InferModel>(tm, opt));
     }
     // run.c gets the same weights (fp32) with a placeholder vocabulary; its greedy text must be ours
@@ -134,7 +135,7 @@ int cmd_bench_decode(int argc, char** argv) {
                     {"weight_mb", double(models[i]->weight_bytes()) / 1e6},
                     {"gb_per_s_weights", ours * double(decode_bytes_per_token(*models[i])) / 1e9}};
         if (precisions[i] == "fp32") fp32 = ours;
-        if (precisions[i] == "int8" && fp32 > 0) row["speedup_vs_our_fp32"] = ours / fp32;
+        if (precisions[i] != "fp32" && fp32 > 0) row["speedup_vs_our_fp32"] = ours / fp32;
         if (!theirs.empty()) {
           row["llama2c_fp32_tokens_per_s"] = median_of(theirs);
           row["ratio_vs_llama2c_fp32"] = ours / median_of(theirs);

@@ -22,15 +22,18 @@ namespace llm::cli {
 // Per-window losses come from core/eval (window_losses / batch_row_losses), so the result carries
 // a standard error; the other tasks (math, mcq, pref, all) live in native/eval_tasks.cpp.
 static int eval_ppl(int argc, char** argv) {
-  Args a(argc, argv, {"checkpoint", "data", "batch", "seq", "threads", "max-windows", "out"}, {"quantize"});
+  Args a(argc, argv, {"checkpoint", "data", "batch", "seq", "threads", "max-windows", "out"}, {"quantize", "bf16"});
   set_threads(int(a.integer("threads", 2)));
   const std::string ck = resolve_checkpoint(a.str("checkpoint"));
   Transformer<float> m = load_model_dir(ck);
   // --quantize: the same windows through the int8 inference model (docs/quantization.md)
   std::unique_ptr<InferModel> qm;
-  if (a.flag("quantize")) {
+  // --bf16: the same through the bf16 inference model (weights and linear inputs rounded to bf16)
+  if (a.flag("quantize") && a.flag("bf16")) throw std::runtime_error("--quantize and --bf16 exclude each other");
+  if (a.flag("quantize") || a.flag("bf16")) {
     InferOptions io;
-    io.quantize_int8 = true;
+    io.quantize_int8 = a.flag("quantize");
+    io.bf16 = a.flag("bf16");
     qm = std::make_unique<InferModel>(m, io);
   }
   // default context: what the model was trained at (train_config.json beside it), else max_seq_len
@@ -95,7 +98,7 @@ static int eval_ppl(int argc, char** argv) {
     out = {{"task", "ppl"}, {"data", data}, {"tokens", ids.size()}, {"windows", losses.size()}, {"seq", T}};
   }
   const std::vector<EvalResult> rows = perplexity_results("ppl", losses);
-  out["precision"] = qm ? "int8" : "fp32";
+  out["precision"] = !qm ? "fp32" : a.flag("bf16") ? "bf16" : "int8";
   out["loss"] = rows[0].value;
   out["loss_stderr"] = rows[0].std_err;
   out["ppl"] = rows[1].value;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/infer/chat_template.h"
+#include "core/infer/gemm_bf16.h"
 #include "core/infer/text_stream.h"
 #include "native/align_io.h"
 #include "native/checkpoint_dir.h"
@@ -19,11 +20,13 @@ InferOptions infer_options_from_args(const Args& a) {
   InferOptions io;
   io.int8_activations = a.flag("int8-activations");
   io.quantize_int8 = a.flag("quantize") || io.int8_activations;
+  io.bf16 = a.flag("bf16");
+  if (io.bf16 && io.quantize_int8) throw std::runtime_error("--bf16 and --quantize/--int8-activations exclude each other: pick one");
   return io;
 }
 
 const char* precision_name(const InferOptions& io) {
-  return !io.quantize_int8 ? "fp32" : io.int8_activations ? "int8x8" : "int8";
+  return io.bf16 ? "bf16" : !io.quantize_int8 ? "fp32" : io.int8_activations ? "int8x8" : "int8";
 }
 
 LoadedModel load_for_inference(const std::string& checkpoint, const InferOptions& io, const std::string& adapter) {
@@ -43,6 +46,9 @@ LoadedModel load_for_inference(const std::string& checkpoint, const InferOptions
   if (io.quantize_int8)
     std::fprintf(stderr, "%s: int8 weights (group %d) x %s activations, %.1f MB of weights\n", precision_name(io),
                  io.quant_group, io.int8_activations ? "int8" : "fp32", double(L.model->weight_bytes()) / 1e6);
+  if (io.bf16)
+    std::fprintf(stderr, "bf16: linear weights and inputs in bf16, fp32 sums, %s, %.1f MB of weights\n",
+                 bf16_amx_active() ? "AMX tiles" : "portable loop (no AMX here)", double(L.model->weight_bytes()) / 1e6);
   return L;
 }
 

@@ -26,7 +26,7 @@ LoadedModel load_for_inference(const std::string& checkpoint, const InferOptions
 
 // The boolean flags every inference command takes: --quantize (int8 weights x fp32 activations)
 // and --int8-activations (int8 weights x int8 activations, matmul_q8_q8; implies --quantize).
-inline const std::set<std::string> kInferFlags = {"quantize", "int8-activations"};
+inline const std::set<std::string> kInferFlags = {"quantize", "int8-activations", "bf16"};
 InferOptions infer_options_from_args(const Args& a);
 const char* precision_name(const InferOptions& io);  // "fp32" | "int8" | "int8x8"
 

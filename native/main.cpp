@@ -11,6 +11,7 @@
 #include "native/args.h"
 #include "native/commands.h"
 #include "native/configs.h"
+#include "native/cpu_features.h"
 
 namespace llm::cli {
 
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
     (void)p, (void)bytes;
 #endif
   });
+  enable_amx();  // --bf16 linears on AMX tiles where the CPU and the OS allow (core/infer/gemm_bf16.h)
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
     usage();
     return argc < 2 ? 1 : 0;

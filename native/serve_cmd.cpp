@@ -16,7 +16,7 @@ int cmd_serve(int argc, char** argv) {
   Args a(argc, argv,
          {"checkpoint", "adapter", "host", "port", "api-key", "num-blocks", "block-size", "max-num-seqs", "max-batched-tokens",
           "model-name", "threads", "http-threads", "max-body-bytes", "shutdown-grace", "kv-dtype"},
-         {"quantize", "int8-activations", "no-prefix-sharing", "log-requests"});
+         {"quantize", "int8-activations", "bf16", "no-prefix-sharing", "log-requests"});
   set_threads(int(a.integer("threads", 2)));
   ServeOptions o;
   o.host = a.str("host", "127.0.0.1");

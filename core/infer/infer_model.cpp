@@ -10,6 +10,7 @@
 //   * the final norm and the LM head run only on the rows whose logits are wanted.
 #include "core/infer/infer_model.h"
 #include "core/infer/attend.h"
+#include "core/infer/gemm_bf16.h"
 #include "core/infer/gemv.h"
 #include "core/util/half.h"
 #include "core/util/prefetch.h"
@@ -60,11 +61,15 @@ struct Linear {
   std::vector<float> own;  // (out, in) fp32 weights while the model is built; then packed into the arena
   const float* w = nullptr;  // (out, in) fp32 weights as panels (gemv.h) in Impl::arena, null when quantized
   QuantMatrix q;             // int8 weights when quantized and owned
+  Bf16Matrix h;              // bf16 weights in AMX tiles (gemm_bf16.h) when InferOptions::bf16
+  bool bf16 = false;
   const QuantMatrix* shared_q = nullptr;  // int8 weights owned elsewhere (tied head = token table)
   bool quant = false;
   const QuantMatrix& qm() const { return shared_q ? *shared_q : q; }
   std::vector<float> b;  // (out) or empty
-  size_t bytes() const { return (quant ? q.bytes() : panel_floats(out, in) * sizeof(float)) + b.size() * sizeof(float); }
+  size_t bytes() const {
+    return (quant ? q.bytes() : bf16 ? h.bytes() : panel_floats(out, in) * sizeof(float)) + b.size() * sizeof(float);
+  }
 };
 
 struct LayerW {
@@ -126,6 +131,9 @@ Linear make_linear(const std::vector<std::vector<float>>& ws, const std::vector<
   if (opt.quantize_int8) {
     L.q = quantize_int8(all.data(), L.out, in, pick_group(opt.quant_group, in));
     L.quant = true;
+  } else if (opt.bf16) {
+    L.h = pack_bf16(all.data(), L.out, in);
+    L.bf16 = true;
   } else {
     L.own = std::move(all);
     L.w = L.own.data();
@@ -144,10 +152,10 @@ void pack_fp32_weights(InferModel::Impl& I) {
   std::vector<Linear*> ls;
   for (LayerW& L : I.layers) ls.insert(ls.end(), {&L.qkv, &L.o, &L.gate_up, &L.down});
   ls.push_back(&I.head);
-  const bool tied = I.cfg.tie_embeddings && !I.head.quant;
+  const bool tied = I.cfg.tie_embeddings && !I.head.quant && !I.head.bf16;
   size_t n = tied ? 0 : I.embed_own.size();
   for (Linear* L : ls)
-    if (!L->quant) n += panel_floats(L->out, L->in);  // (a tied fp32 head: the token table's panels)
+    if (!L->quant && !L->bf16) n += panel_floats(L->out, L->in);  // (a tied fp32 head: the token table's panels)
   I.arena = LargeBuffer(n);
   float* p = I.arena.data();
   auto take_rows = [&p](std::vector<float>& v) {
@@ -181,6 +189,7 @@ InferModel::InferModel(const Transformer<float>& model, InferOptions opt) {
   c.validate();
   I.cfg = c;
   I.opt = opt;
+  if (opt.bf16 && opt.quantize_int8) throw std::invalid_argument("InferModel: bf16 and int8 weights exclude each other");
   I.H = c.n_heads, I.KVH = c.kv_heads(), I.hd = c.head_dim(), I.C = c.dim, I.F = c.hidden(), I.V = c.vocab_size;
   const int64_t C = I.C, F = I.F, V = I.V, hd = I.hd, H = I.H, KVH = I.KVH;
   const bool ln_bias = c.norm == "layernorm" && c.bias;
@@ -244,6 +253,10 @@ InferModel::InferModel(const Transformer<float>& model, InferOptions opt) {
     if (opt.quantize_int8) {
       I.head.quant = true;
       I.head.shared_q = &I.embed_q;  // Impl lives on the heap and never moves
+    } else if (opt.bf16) {
+      I.head.h = pack_bf16(I.embed_own.data(), V, C);  // lookups read rows from these tiles (bf16_row)
+      I.head.bf16 = true;
+      std::vector<float>().swap(I.embed_own);
     } else {
       I.head.w = nullptr;  // the token table's panels, set by pack_fp32_weights
     }
@@ -265,7 +278,8 @@ size_t InferModel::weight_bytes() const {
     n += (L.n1w.size() + L.n1b.size() + L.n2w.size() + L.n2b.size()) * sizeof(float) + L.qkv.bytes() + L.o.bytes() +
          L.gate_up.bytes() + L.down.bytes();
   n += (I.nfw.size() + I.nfb.size()) * sizeof(float);
-  if (!I.cfg.tie_embeddings || I.embed_panels) n += I.head.bytes();  // (tied fp32: the table is the head's panels)
+  if (!I.cfg.tie_embeddings || I.embed_panels || I.head.bf16)
+    n += I.head.bytes();  // (tied fp32 or bf16: the table is the head's panels or tiles)
   return n;
 }
 
@@ -329,6 +343,8 @@ void linear_fwd(const Linear& L, const float* x, int64_t N, float* y, bool q8q8)
       SMapR<float> Y(y + r0, N, rn, Eigen::OuterStride<>(L.out));  // columns r0.. of y
       Y.noalias() = CMapR<float>(x, N, L.in) * CMapR<float>(wbuf.data(), rn, L.in).transpose();
     }
+  } else if (L.bf16) {
+    matmul_bf16(x, N, L.h, y);
   } else if (L.quant) {
     if (q8q8)
       matmul_q8_q8(x, N, L.qm(), y);
@@ -466,6 +482,8 @@ const float* InferModel::forward_batch(const KVLayout& kv, const BatchSeq* seqs,
       for (int64_t i = 0; i < C; i++) xr[i] = sc[i / q.group] * float(qr[i]);
     } else if (I.embed) {
       std::memcpy(xr, I.embed + int64_t(tokens[n]) * C, size_t(C) * sizeof(float));
+    } else if (I.head.bf16) {  // tied bf16 table: the head's tiles
+      bf16_row(I.head.h, tokens[n], xr);
     } else {
       panel_row(I.embed_panels, C, tokens[n], xr);
     }

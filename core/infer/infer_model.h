@@ -18,6 +18,9 @@ struct InferOptions {
   bool quantize_int8 = false;
   int quant_group = 64;           // per-channel (one scale per output row) when 0 or not dividing a layer's cols
   bool int8_activations = false;  // int8 x int8 kernels instead of int8 x fp32
+  // bf16 linears (gemm_bf16.h): weights rounded to bf16 once, inputs as each product starts,
+  // fp32 sums; AMX tiles when the host enabled them. Not with quantize_int8.
+  bool bf16 = false;
 };
 
 // Where the K and V rows of a sequence live. For layer l, KV head kh and position p of a sequence
