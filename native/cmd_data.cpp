@@ -39,6 +39,7 @@ const char* kUsage =
     "usage: llm data <command> [options]\n"
     "  generate stories|sft|preference|rl --n N [--seed S] [--split train|validation] [--val-fraction F] [--out FILE]\n"
     "      [--facts P]  (stories: a world-knowledge paragraph after P% of them, core/data/gen_facts.h)\n"
+    "      [--facts-qa P]  (stories: 4 train-split questions with answers after P% of them)\n"
     "      deterministic built-in data (datasets/README.md); stdout when --out is absent\n"
     "  import --input FILE [--format auto|text|jsonl|alpaca|chat|preference] [--out FILE.jsonl] [--text-split blank|line|sep]\n"
     "      normalize a dataset to our JSONL schemas (text / messages / prompt-chosen-rejected)\n"
@@ -93,7 +94,7 @@ TextSplit text_split(const Args& a) {
 }
 
 int generate(int argc, char** argv) {
-  Args a(argc, argv, {"n", "seed", "split", "val-fraction", "out", "facts"});
+  Args a(argc, argv, {"n", "seed", "split", "val-fraction", "out", "facts", "facts-qa"});
   if (a.positional.size() != 1) throw std::runtime_error("generate: name one kind: stories, sft, preference or rl");
   GenOptions g;
   g.seed = to_u64(a.str("seed", "1"), "seed");
@@ -119,17 +120,23 @@ int generate(int argc, char** argv) {
   const uint64_t facts = to_u64(a.str("facts", "0"), "facts");
   if (facts > 100) throw std::runtime_error("generate: --facts is a percentage, 0 to 100 (got " + std::to_string(facts) + ")");
   if (facts && kind != "stories") throw std::runtime_error("generate: --facts mixes fact paragraphs into stories only");
+  const uint64_t facts_qa = to_u64(a.str("facts-qa", "0"), "facts-qa");
+  if (facts_qa > 100) throw std::runtime_error("generate: --facts-qa is a percentage, 0 to 100 (got " + std::to_string(facts_qa) + ")");
+  if (facts_qa && kind != "stories") throw std::runtime_error("generate: --facts-qa mixes question blocks into stories only");
   if (kind == "stories") {
     bool first = true;  // the format of stories_to_text: blank line between stories, final newline
     Rng frng = seeded_rng(g.seed, 0xFAC75);  // core/data/gen_facts.h: world knowledge, in both splits
-    size_t n_facts = 0;
+    Rng qrng = seeded_rng(g.seed, 0xFAC7A);  // facts_qa_block: train-split questions only
+    size_t n_facts = 0, n_qa = 0;
     generate_stories(n, g, [&](const Story& s) {
       if (!first) out << '\n', bytes++;
       first = false;
       line(s.text);
       if (facts && chance(frng, uint32_t(facts))) out << '\n', bytes++, line(facts_paragraph(frng)), n_facts++;
+      if (facts_qa && chance(qrng, uint32_t(facts_qa))) out << '\n', bytes++, line(facts_qa_block(qrng, 4)), n_qa++;
     });
     if (facts) std::fprintf(stderr, "mixed in %zu fact paragraphs (--facts %d%%)\n", n_facts, int(facts));
+    if (facts_qa) std::fprintf(stderr, "mixed in %zu blocks of 4 train-split questions (--facts-qa %d%%)\n", n_qa, int(facts_qa));
   } else if (kind == "sft") {
     generate_sft(n, g, [&](const SftExample& x) { line(to_jsonl(x)); });
   } else if (kind == "preference") {

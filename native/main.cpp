@@ -58,8 +58,8 @@ static const Command kCommands[] = {
     {"export", cmd_export, "export llama2c --checkpoint DIR --out DIR: model.bin + tokenizer.bin for llama2.c's run.c"},
     {"import", cmd_import, "import llama2c --model model.bin [--tokenizer tokenizer.bin] --out DIR (stories15M etc.)"},
     {"generate", cmd_generate, "one-shot text: generate --checkpoint DIR --prompt \"...\" [--temperature --top-k --top-p --seed --quantize]"},
-    {"chat", cmd_chat, "multi-turn chat (ChatML) on stdin: chat --checkpoint DIR [--system \"...\"] [--quantize]; /clear, /quit"},
-    {"serve", cmd_serve, "OpenAI-compatible HTTP server: serve --checkpoint DIR [--port 8080 --api-key K --quantize]"},
+    {"chat", cmd_chat, "multi-turn chat (ChatML) on stdin: chat --checkpoint DIR [--system \"...\"] [--quantize | --bf16]; /clear, /quit"},
+    {"serve", cmd_serve, "OpenAI-compatible HTTP server: serve --checkpoint DIR [--port 8080 --api-key K --quantize | --bf16]"},
 };
 
 static void usage() {

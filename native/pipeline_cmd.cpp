@@ -40,7 +40,8 @@ struct PipelineConfig {
   std::string out_dir = "runs/pipeline";
   int threads = 2;
   int stories = 20000, vocab_size = 4096, data_seed = 1;
-  int facts = 0;  // percent of stories followed by a world-knowledge paragraph (core/data/gen_facts.h)
+  int facts = 0;     // percent of stories followed by a world-knowledge paragraph (core/data/gen_facts.h)
+  int facts_qa = 0;  // percent of stories followed by 4 train-split questions and answers (facts_qa_block)
   std::map<std::string, StageCfg> stage;  // pretrain sft rm dpo grpo
   int eval_limit = 200;
   std::vector<std::string> eval_stages = {"pretrain", "sft", "dpo", "grpo"};
@@ -76,6 +77,7 @@ PipelineConfig load_pipeline_config(const std::string& name_or_path) {
   rd.get("vocab_size", c.vocab_size);
   rd.get("seed", c.data_seed);
   rd.get("facts", c.facts);
+  rd.get("facts_qa", c.facts_qa);
   rd.finish();
   StrictReader re(ev, path + ": eval");
   re.get("limit", c.eval_limit);
@@ -167,7 +169,8 @@ int cmd_pipeline(int argc, char** argv) {
   if (stage_header(0, "data")) {
     fs::make_dirs(D);
     run(cmd_data, {"data", "generate", "stories", "--n", std::to_string(c.stories), "--seed",
-                   std::to_string(c.data_seed), "--facts", std::to_string(c.facts), "--out", D + "/corpus.txt"});
+                   std::to_string(c.data_seed), "--facts", std::to_string(c.facts), "--facts-qa", std::to_string(c.facts_qa),
+                   "--out", D + "/corpus.txt"});
     run(cmd_tokenizer, {"tokenizer", "train", "--input", D + "/corpus.txt", "--vocab-size", std::to_string(c.vocab_size),
                         "--out", D + "/tokenizer.json", "--threads", th});
     run(cmd_data, {"data", "pack", "--input", D + "/corpus.txt", "--tokenizer", D + "/tokenizer.json", "--out", D,

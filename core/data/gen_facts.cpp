@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/data/gen_tasks.h"
 #include "core/data/gen_words.h"
 
 namespace llm {
@@ -87,6 +88,19 @@ std::string facts_paragraph(Rng& rng) {
     std::string a = pairs[i].a, b = pairs[i].b;
     if (t.both_ways && chance(rng, 50)) std::swap(a, b);
     out += " " + t.fact(rng, a, b);
+  }
+  return out;
+}
+
+std::string facts_qa_block(Rng& rng, int n) {
+  const GenOptions train;  // split = train, the post-training generators' val_fraction
+  std::string out;
+  for (int i = 0; i < n;) {
+    const uint64_t r = rng.below(10);
+    const TaskItem t = r < 6 ? task_short_answer(rng) : r < 9 ? task_arithmetic(rng) : task_word(rng);
+    if (!in_split(t.key, train)) continue;
+    out += (out.empty() ? "" : "\n") + std::string("Q: ") + t.question + "\nA: " + t.reply;
+    i++;
   }
   return out;
 }

@@ -22,6 +22,15 @@ namespace llm {
 // One paragraph: a heading-like first sentence and 4-8 facts of one table.
 std::string facts_paragraph(Rng& rng);
 
+// A block of n question-and-answer lines ("Q: What is the plural of mouse?" / "A: The plural of
+// ...") from the TRAIN split of the short-answer, arithmetic and word tasks (core/data/gen_tasks.h,
+// split by key with the default GenOptions every post-training generator uses): no held-out
+// question is ever asked in it. Mixed into pretraining (`--facts-qa P`), it shows the model
+// questions answered from the facts it reads in the paragraphs, so that it can later answer the
+// held-out ones from the paragraphs alone ("mixed training", Allen-Zhu & Li, Physics of Language
+// Models 3.1). docs/reward_model.md, "Knowledge from pretraining".
+std::string facts_qa_block(Rng& rng, int n);
+
 // "the sky", "grass", "a banana": how a thing of kThingColors is named in a sentence
 std::string thing_phrase(const std::string& thing);
 

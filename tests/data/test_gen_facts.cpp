@@ -75,3 +75,48 @@ TEST(GenFacts, ThingPhraseNamesThingsAsTheColorQuestionsDo) {
 
 }  // namespace
 }  // namespace llm
+
+#include "core/data/gen_tasks.h"
+
+namespace llm {
+namespace {
+
+// The question blocks of --facts-qa ask only train-split questions: not one of them is a
+// question whose key the validation split holds (the held-out questions of SFT, RM and eval).
+TEST(GenFacts, QuestionBlocksNeverAskAHeldOutQuestion) {
+  GenOptions val;
+  val.split = Split::validation;
+  std::set<std::string> held_out, train;
+  Rng g = seeded_rng(9, 1);
+  for (int i = 0; i < 60000; i++) {
+    const TaskItem t = i % 3 == 0 ? task_short_answer(g) : i % 3 == 1 ? task_arithmetic(g) : task_word(g);
+    (in_split(t.key, val) ? held_out : train).insert(t.question);
+  }
+  ASSERT_GT(held_out.size(), 100u);
+  Rng rng = seeded_rng(5, 2);
+  size_t asked = 0, known = 0;
+  for (int b = 0; b < 500; b++) {
+    const std::string block = facts_qa_block(rng, 4);
+    size_t pos = 0, lines = 0;
+    while (pos < block.size()) {
+      size_t e = block.find('\n', pos);
+      if (e == std::string::npos) e = block.size();
+      const std::string line = block.substr(pos, e - pos);
+      ASSERT_TRUE(line.rfind(lines % 2 ? "A: " : "Q: ", 0) == 0) << line;
+      if (lines % 2 == 0) {
+        const std::string q = line.substr(3);
+        EXPECT_EQ(held_out.count(q), 0u) << "held-out question in a pretraining block: " << q;
+        known += train.count(q);
+        asked++;
+      }
+      lines++;
+      pos = e + 1;
+    }
+    ASSERT_EQ(lines, 8u) << block;
+  }
+  EXPECT_EQ(asked, 2000u);
+  EXPECT_GT(known, asked / 2);  // the blocks ask the train split's questions, not something else
+}
+
+}  // namespace
+}  // namespace llm
