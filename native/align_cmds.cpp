@@ -569,17 +569,19 @@ int run_rm(const Args& a) {
   for (int64_t step = 0; step < cfg.max_steps;) {
     const auto ts = Clock::now();
     opt.zero();
-    double loss = 0, acc = 0;
+    double loss = 0, acc = 0, nll = 0;
     int64_t toks = 0;
     for (int k = 0; k < cfg.grad_accum; k++) {
       const PairBatch pb = make_pair_batch(batcher.next(), pad);
       Graph<float> g;
       g.training = true;
-      double ac = 0;
-      TensorT<float> l = bradley_terry_loss(g, reward_scores(g, *p.model, head, pb.x.data(), pb.rows(), pb.T, pb.last), &ac);
+      double ac = 0, ce = 0;
+      const std::vector<int32_t> chosen_y = chosen_reply_targets(pb);  // (alive until backward)
+      TensorT<float> l = reward_model_loss(g, *p.model, head, pb, chosen_y, cfg.rm_lm_coef, &ac, &ce);
       g.backward(l);
       loss += l.data[0] / cfg.grad_accum;
       acc += ac / cfg.grad_accum;
+      nll += ce / cfg.grad_accum;
       toks += int64_t(pb.rows()) * pb.T;
     }
     if (cfg.grad_accum > 1) opt.scale_grads(1.f / float(cfg.grad_accum));
@@ -591,8 +593,8 @@ int run_rm(const Args& a) {
     std::snprintf(extra, sizeof extra, "  acc %.2f", acc);
     run.progress(step, float(loss), lr, gn, tps, extra);
     if (step % cfg.log_every == 0 || step == cfg.max_steps)
-      run.log({{"type", "step"}, {"step", step}, {"loss", loss}, {"accuracy", acc}, {"lr", lr}, {"grad_norm", gn},
-               {"tokens_per_s", tps}});
+      run.log({{"type", "step"}, {"step", step}, {"loss", loss}, {"accuracy", acc}, {"chosen_nll", nll}, {"lr", lr},
+               {"grad_norm", gn}, {"tokens_per_s", tps}});
     if ((cfg.eval_every > 0 && step % cfg.eval_every == 0) && step != cfg.max_steps) {
       const RmEval e = rm_evaluate(*p.model, head, eval, reasons, tasks, cfg.batch_size, pad);
       std::fprintf(stderr, "\n[eval] step %lld  held-out accuracy %.1f%%  loss %.4f\n", (long long)step, 100 * e.accuracy, e.loss);

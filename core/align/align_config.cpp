@@ -27,6 +27,7 @@ void AlignConfig::validate() const {
   if (dpo_loss != "sigmoid" && dpo_loss != "ipo") bad("dpo_loss must be sigmoid or ipo; got \"" + dpo_loss + "\"");
   if (label_smoothing < 0 || label_smoothing >= 0.5) bad("label_smoothing must be in [0, 0.5)");
   if (orpo_lambda < 0) bad("orpo_lambda must be >= 0");
+  if (!(rm_lm_coef >= 0)) bad("rm_lm_coef must be >= 0");
   if (reward != "verifiable" && reward != "rm") bad("reward must be verifiable or rm; got \"" + reward + "\"");
   if (prompts_per_step <= 0 || group_size <= 0 || ppo_epochs <= 0) bad("prompts_per_step, group_size, ppo_epochs must be positive");
   if ((stage == "grpo" || stage == "gspo") && group_size < 2) bad("grpo/gspo need group_size >= 2 (advantages are group-normalized)");

@@ -48,6 +48,7 @@ namespace llm {
   X(std::string, dpo_loss, "sigmoid")   /* sigmoid | ipo */                                          \
   X(double, label_smoothing, 0.0)       /* conservative dpo */                                       \
   X(double, orpo_lambda, 0.1)           /* weight of the odds-ratio term */                          \
+  X(double, rm_lm_coef, 0.0)            /* rm: weight of the chosen replies' NLL (reward.h) */       \
   /* RL (ppo / grpo / gspo) */                                                                        \
   X(std::string, reward, "verifiable")  /* verifiable | rm */                                        \
   X(int, prompts_per_step, 8)                                                                         \

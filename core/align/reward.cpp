@@ -1,5 +1,6 @@
 #include "core/align/reward.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -43,7 +44,14 @@ template <class T>
 TensorT<T> reward_scores(Graph<T>& g, Transformer<T>& model, RewardHead<T>& head, const int32_t* tokens, int R, int Tn,
                          const std::vector<int32_t>& last) {
   if (int(last.size()) != R) throw std::runtime_error("reward_scores: need one last position per row");
-  TensorT<T> h = model.forward_hidden(g, tokens, R, Tn);  // (R*T, C)
+  return reward_scores_from_hidden(g, model.forward_hidden(g, tokens, R, Tn), head, R, Tn, last);
+}
+
+template <class T>
+TensorT<T> reward_scores_from_hidden(Graph<T>& g, const TensorT<T>& h, RewardHead<T>& head, int R, int Tn,
+                                     const std::vector<int32_t>& last) {
+  if (int(last.size()) != R || h.rows() != int64_t(R) * Tn)
+    throw std::runtime_error("reward_scores: need one last position per row and (R*T, C) hidden states");
   std::vector<int64_t> rows(static_cast<size_t>(R));
   for (int r = 0; r < R; r++) {
     if (last[size_t(r)] < 0 || last[size_t(r)] >= Tn)
@@ -76,13 +84,36 @@ TensorT<T> bradley_terry_loss(Graph<T>& g, const TensorT<T>& r, double* accuracy
   return vector_loss(g, r, loss / B, std::move(d));
 }
 
+std::vector<int32_t> chosen_reply_targets(const PairBatch& pb) {
+  std::vector<int32_t> y = pb.y;  // (2B*T): the rejected rows [B, 2B) are ignored
+  std::fill(y.begin() + int64_t(pb.B) * pb.T, y.end(), int32_t(kIgnoreIndex));
+  return y;
+}
+
+template <class T>
+TensorT<T> reward_model_loss(Graph<T>& g, Transformer<T>& model, RewardHead<T>& head, const PairBatch& pb,
+                             const std::vector<int32_t>& chosen_y, double lm_coef, double* accuracy, double* nll) {
+  TensorT<T> h = model.forward_hidden(g, pb.x.data(), pb.rows(), pb.T);  // (2B*T, C)
+  TensorT<T> bt = bradley_terry_loss(g, reward_scores_from_hidden(g, h, head, pb.rows(), pb.T, pb.last), accuracy);
+  if (nll) *nll = 0;
+  if (lm_coef <= 0) return bt;
+  if (chosen_y.size() != pb.y.size()) throw std::runtime_error("reward_model_loss: chosen_y must be (2B*T)");
+  TensorT<T> ce = cross_entropy(g, model.head(g, h), chosen_y.data());  // (1) mean over chosen reply tokens
+  if (nll) *nll = double(ce.data[0]);
+  return add(g, bt, scale(g, ce, T(lm_coef)));
+}
+
 template struct RewardHead<float>;
 template struct RewardHead<double>;
 #define LLM_INSTANTIATE(T)                                                                                         \
   template TensorT<T> gather_rows(Graph<T>&, const TensorT<T>&, const std::vector<int64_t>&);                      \
   template TensorT<T> reward_scores(Graph<T>&, Transformer<T>&, RewardHead<T>&, const int32_t*, int, int,          \
                                     const std::vector<int32_t>&);                                                  \
-  template TensorT<T> bradley_terry_loss(Graph<T>&, const TensorT<T>&, double*, double*);
+  template TensorT<T> bradley_terry_loss(Graph<T>&, const TensorT<T>&, double*, double*);                           \
+  template TensorT<T> reward_scores_from_hidden(Graph<T>&, const TensorT<T>&, RewardHead<T>&, int, int,               \
+                                                const std::vector<int32_t>&);                                        \
+  template TensorT<T> reward_model_loss(Graph<T>&, Transformer<T>&, RewardHead<T>&, const PairBatch&,                 \
+                                        const std::vector<int32_t>&, double, double*, double*);
 LLM_INSTANTIATE(float)
 LLM_INSTANTIATE(double)
 #undef LLM_INSTANTIATE

@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "core/align/reward.h"
+#include "core/tensor/ops.h"
+#include "core/util/ignore_index.h"
 #include "tests/align/align_test_util.h"
 #include "tests/tensor/gradcheck.h"
 
@@ -75,6 +77,40 @@ TEST(RewardModel, LossGradientThroughHeadAndBackboneMatchesFiniteDifferences) {
   };
   aligntest::check_store(head.params, loss, "reward head");
   aligntest::check_store(m.params, loss, "reward backbone");
+}
+
+// L = BT + c * NLL(chosen replies): the value is the sum of the two parts computed apart (the
+// NLL from the plain forward's logits, rejected rows ignored), and its gradient through the
+// head and the backbone matches finite differences.
+TEST(RewardModel, LmRegularizedLossValueAndGradient) {
+  Transformer<double> m(aligntest::tiny_cfg());
+  aligntest::randomize(m, 6);
+  RewardHead<double> head(m.cfg.dim);
+  head.init(7, 0.5);
+  const PreferenceSequence a = pair({1, 2, 3, 4, 5}, {1, 2, 3, 6}, 3), b = pair({7, 8, 9}, {7, 8, 10, 11, 2}, 2);
+  const PairBatch pb = make_pair_batch({&a, &b}, 0);
+  const std::vector<int32_t> cy = chosen_reply_targets(pb);
+  for (int64_t i = 0; i < int64_t(cy.size()); i++)
+    EXPECT_EQ(cy[size_t(i)], i < int64_t(pb.B) * pb.T ? pb.y[size_t(i)] : kIgnoreIndex) << i;
+  const double c = 0.7;
+  double acc = 0, nll = 0;
+  Graph<double> g;
+  const double total = reward_model_loss(g, m, head, pb, cy, c, &acc, &nll).data[0];
+  Graph<double> g1, g2;
+  const double bt = bradley_terry_loss(g1, reward_scores(g1, m, head, pb.x.data(), pb.rows(), pb.T, pb.last)).data[0];
+  const double ce = cross_entropy(g2, m.forward(g2, pb.x.data(), pb.rows(), pb.T), cy.data()).data[0];
+  EXPECT_NEAR(nll, ce, 1e-12);
+  EXPECT_NEAR(total, bt + c * ce, 1e-12);
+  Graph<double> g0;
+  EXPECT_NEAR(reward_model_loss(g0, m, head, pb, cy, 0.0).data[0], bt, 1e-12) << "lm_coef 0 is plain Bradley-Terry";
+  auto loss = [&](bool backward) {
+    Graph<double> gg;
+    TensorT<double> l = reward_model_loss(gg, m, head, pb, cy, c);
+    if (backward) gg.backward(l);
+    return l.data[0];
+  };
+  aligntest::check_store(head.params, loss, "reward head (lm-regularized)");
+  aligntest::check_store(m.params, loss, "reward backbone (lm-regularized)");
 }
 
 }  // namespace
