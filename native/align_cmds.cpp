@@ -41,6 +41,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+}  // namespace
+
 AlignConfig load_align_config(const std::string& name_or_path) {
   const std::string path = find_config(name_or_path, "align");
   try {
@@ -49,6 +51,8 @@ AlignConfig load_align_config(const std::string& name_or_path) {
     throw std::runtime_error(path + ": " + e.what());
   }
 }
+
+namespace {
 
 // ---------------------------------------------------------------------------------------------
 // The model being trained: full fine-tuning, LoRA on a frozen fp32 base, or QLoRA (LoRA on NF4

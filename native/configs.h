@@ -3,9 +3,13 @@
 #pragma once
 #include <string>
 
+#include "core/align/align_config.h"
 #include "core/model/config.h"
+#include "core/train/train_config.h"
 
 namespace llm::cli {
-std::string find_config(const std::string& name_or_path, const std::string& kind);  // kind: "model" | "pretrain"
+std::string find_config(const std::string& name_or_path, const std::string& kind);  // kind: "model" | "pretrain" | "align" | "pipeline"
 ModelConfig load_model_config(const std::string& name_or_path);
+TrainConfig load_train_config(const std::string& name_or_path);  // configs/pretrain (native/pretrain.cpp)
+AlignConfig load_align_config(const std::string& name_or_path);  // configs/align (native/align_cmds.cpp)
 }  // namespace llm::cli

@@ -86,8 +86,9 @@ PipelineConfig load_pipeline_config(const std::string& name_or_path) {
   for (auto& s : c.eval_stages)
     if (s != "pretrain" && s != "sft" && s != "rm" && s != "dpo" && s != "grpo")
       throw std::runtime_error(path + ": eval.stages: unknown stage \"" + s + "\" (pretrain, sft, dpo, grpo)");
-  if (c.stories < 100 || c.vocab_size < 300 || c.threads < 1 || c.eval_limit < 1 || c.facts < 0 || c.facts > 100)
-    throw std::runtime_error(path + ": data.stories >= 100, data.vocab_size >= 300, data.facts in 0..100, threads >= 1, eval.limit >= 1");
+  if (c.stories < 100 || c.vocab_size < 300 || c.threads < 1 || c.eval_limit < 1 || c.facts < 0 || c.facts > 100 ||
+      c.facts_qa < 0 || c.facts_qa > 100)
+    throw std::runtime_error(path + ": data.stories >= 100, data.vocab_size >= 300, data.facts and data.facts_qa in 0..100, threads >= 1, eval.limit >= 1");
   return c;
 }
 
@@ -136,13 +137,45 @@ void print_stage_table(const std::vector<std::string>& stages, const std::map<st
   if (!rm_line.empty()) std::printf("%s\n", rm_line.c_str());
 }
 
+// --check: parse every stage's config as its stage will (strict: unknown keys, bad values and a
+// config written for another stage are errors naming the file), print the plan, run nothing
+int check_stage_configs(const PipelineConfig& c) {
+  std::printf("data: %d stories (seed %d, facts %d%%, facts_qa %d%%), vocab %d -> %s\n", c.stories, c.data_seed, c.facts,
+              c.facts_qa, c.vocab_size, c.out_dir.c_str());
+  for (const std::string s : {"pretrain", "sft", "rm", "dpo", "grpo"}) {
+    const StageCfg& st = c.stage.at(s);
+    int64_t steps = 0;
+    std::string what;
+    if (s == "pretrain") {
+      const TrainConfig t = load_train_config(st.config);
+      steps = t.max_steps;
+      what = "model dim " + std::to_string(t.model.dim) + " x " + std::to_string(t.model.n_layers) + " layers";
+    } else {
+      AlignConfig al = load_align_config(st.config);
+      if (al.stage != s)
+        throw std::runtime_error("pipeline stage " + s + ": config " + st.config + " is for stage \"" + al.stage + "\"");
+      if (st.max_steps > 0) al.max_steps = st.max_steps;
+      al.validate();
+      steps = al.max_steps;
+      what = "lr " + std::to_string(al.lr);
+    }
+    std::printf("%-8s %-28s %6lld steps  %s\n", s.c_str(), st.config.c_str(),
+                static_cast<long long>(st.max_steps > 0 ? st.max_steps : steps), what.c_str());
+  }
+  std::printf("eval: limit %d, stages", c.eval_limit);
+  for (auto& s : c.eval_stages) std::printf(" %s", s.c_str());
+  std::printf("\nconfigs OK\n");
+  return 0;
+}
+
 }  // namespace
 
 int cmd_pipeline(int argc, char** argv) {
-  Args a(argc, argv, {"config", "out", "threads", "restart-from"});
+  Args a(argc, argv, {"config", "out", "threads", "restart-from"}, {"check"});
   PipelineConfig c = load_pipeline_config(a.str("config", "short"));
   if (a.has("out")) c.out_dir = a.str("out");
   if (a.has("threads")) c.threads = int(a.integer("threads", c.threads));
+  if (a.flag("check")) return check_stage_configs(c);
   const std::string O = c.out_dir;
   fs::make_dirs(O);
   // --restart-from S: forget S and every later stage (their DONE markers), then run as usual

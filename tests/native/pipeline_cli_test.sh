@@ -75,4 +75,19 @@ grep -q '^\$ llm dpo' "$W/c.log" || fail "restart-from dpo did not run dpo"
 sed 's/"threads": 1/"threads": 1, "thread": 2/' "$W/pipe.json" > "$W/bad.json"
 if "$LLM" pipeline --config "$W/bad.json" > "$W/d.log" 2>&1; then fail "unknown key accepted"; fi
 grep -q "unknown key 'thread'" "$W/d.log" || fail "unknown key not named: $(cat "$W/d.log")"
+
+# --check: every shipped pipeline config and every stage config it names parse strictly, nothing runs
+SRC="$(cd "$(dirname "$0")/../.." && pwd)"
+for f in "$SRC"/configs/pipeline/*.json; do
+  "$LLM" pipeline --config "$f" --out "$W/never" --check > "$W/e.log" 2>&1 || fail "--check $f: $(tail -5 "$W/e.log")"
+  grep -q "configs OK" "$W/e.log" || fail "--check $f printed no verdict"
+done
+[ ! -e "$W/never" ] || fail "--check created the run folder"
+# a stage given another stage's config, and an unknown key in a stage config, are named
+sed "s|\"rm\": {\"config\": \"$W/rm.json\"}|\"rm\": {\"config\": \"$W/dpo.json\"}|" "$W/pipe.json" > "$W/swap.json"
+if "$LLM" pipeline --config "$W/swap.json" --check > "$W/f.log" 2>&1; then fail "dpo config accepted for the rm stage"; fi
+grep -q 'stage rm.*is for stage "dpo"' "$W/f.log" || fail "wrong-stage config not named: $(cat "$W/f.log")"
+echo "{\"stage\": \"sft\", $common, \"max_new_token\": 6}" > "$W/sft.json"
+if "$LLM" pipeline --config "$W/pipe.json" --check > "$W/g.log" 2>&1; then fail "unknown sft key accepted"; fi
+grep -q "max_new_token" "$W/g.log" || fail "unknown sft key not named: $(cat "$W/g.log")"
 echo "pipeline_cli_test: ok"
