@@ -43,13 +43,18 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 }  // namespace
 
-AlignConfig load_align_config(const std::string& name_or_path) {
+AlignConfig load_align_config(const std::string& name_or_path, const std::string& stage) {
   const std::string path = find_config(name_or_path, "align");
+  AlignConfig c;
   try {
-    return AlignConfig::from_json(fs::read_file(path));
+    c = AlignConfig::from_json(fs::read_file(path));
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
   }
+  if (c.stage != stage)
+    throw std::runtime_error("config " + name_or_path + " is for stage \"" + c.stage + "\", not \"" + stage +
+                             "\" (use `llm " + c.stage + "`)");
+  return c;
 }
 
 namespace {
@@ -360,10 +365,7 @@ Args parse(int argc, char** argv) {
 }
 
 AlignConfig config_from_args(const Args& a, const std::string& stage) {
-  AlignConfig c = load_align_config(a.str("config", stage));
-  if (c.stage != stage)
-    throw std::runtime_error("config " + a.str("config", stage) + " is for stage \"" + c.stage + "\", not \"" + stage +
-                             "\" (use `llm " + c.stage + "`)");
+  AlignConfig c = load_align_config(a.str("config", stage), stage);
   if (a.has("base")) c.base = a.str("base");
   if (a.has("out")) c.out_dir = a.str("out");
   if (a.has("ref")) c.ref = a.str("ref");

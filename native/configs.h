@@ -11,5 +11,6 @@ namespace llm::cli {
 std::string find_config(const std::string& name_or_path, const std::string& kind);  // kind: "model" | "pretrain" | "align" | "pipeline"
 ModelConfig load_model_config(const std::string& name_or_path);
 TrainConfig load_train_config(const std::string& name_or_path);  // configs/pretrain (native/pretrain.cpp)
-AlignConfig load_align_config(const std::string& name_or_path);  // configs/align (native/align_cmds.cpp)
+// configs/align (native/align_cmds.cpp); a config whose "stage" is not `stage` is an error naming both
+AlignConfig load_align_config(const std::string& name_or_path, const std::string& stage);
 }  // namespace llm::cli

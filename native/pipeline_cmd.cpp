@@ -29,6 +29,7 @@ int cmd_eval_tasks(int argc, char** argv);  // native/eval_tasks.cpp: llm eval m
 namespace {
 
 const std::vector<std::string> kStages = {"data", "pretrain", "sft", "rm", "dpo", "grpo", "eval"};
+const std::vector<std::string> kModelStages = {"pretrain", "sft", "rm", "dpo", "grpo"};  // each has a config
 
 struct StageCfg {
   std::string config;  // configs/<kind>/<config>.json or a path
@@ -57,9 +58,9 @@ PipelineConfig load_pipeline_config(const std::string& name_or_path) {
   json data = json::object(), ev = json::object();
   r.get("data", data);
   r.get("eval", ev);
-  for (const char* s : {"pretrain", "sft", "rm", "dpo", "grpo"}) {
+  for (const std::string& s : kModelStages) {
     json sj;
-    r.get(s, sj);
+    r.get(s.c_str(), sj);
     if (sj.is_null()) throw std::runtime_error(path + ": stage \"" + s + "\" is missing");
     StageCfg sc;
     StrictReader rs(sj, path + ": " + s);
@@ -142,25 +143,27 @@ void print_stage_table(const std::vector<std::string>& stages, const std::map<st
 int check_stage_configs(const PipelineConfig& c) {
   std::printf("data: %d stories (seed %d, facts %d%%, facts_qa %d%%), vocab %d -> %s\n", c.stories, c.data_seed, c.facts,
               c.facts_qa, c.vocab_size, c.out_dir.c_str());
-  for (const std::string s : {"pretrain", "sft", "rm", "dpo", "grpo"}) {
+  for (const std::string& s : kModelStages) {
     const StageCfg& st = c.stage.at(s);
     int64_t steps = 0;
     std::string what;
-    if (s == "pretrain") {
-      const TrainConfig t = load_train_config(st.config);
-      steps = t.max_steps;
-      what = "model dim " + std::to_string(t.model.dim) + " x " + std::to_string(t.model.n_layers) + " layers";
-    } else {
-      AlignConfig al = load_align_config(st.config);
-      if (al.stage != s)
-        throw std::runtime_error("pipeline stage " + s + ": config " + st.config + " is for stage \"" + al.stage + "\"");
-      if (st.max_steps > 0) al.max_steps = st.max_steps;
-      al.validate();
-      steps = al.max_steps;
-      what = "lr " + std::to_string(al.lr);
+    try {
+      if (s == "pretrain") {
+        TrainConfig t = load_train_config(st.config);
+        if (st.max_steps > 0) t.max_steps = st.max_steps;
+        steps = t.max_steps;
+        what = "model dim " + std::to_string(t.model.dim) + " x " + std::to_string(t.model.n_layers) + " layers";
+      } else {
+        AlignConfig al = load_align_config(st.config, s);
+        if (st.max_steps > 0) al.max_steps = st.max_steps;
+        al.validate();
+        steps = al.max_steps;
+        what = "lr " + std::to_string(al.lr);
+      }
+    } catch (const std::exception& e) {
+      throw std::runtime_error("pipeline stage " + s + ": " + e.what());
     }
-    std::printf("%-8s %-28s %6lld steps  %s\n", s.c_str(), st.config.c_str(),
-                static_cast<long long>(st.max_steps > 0 ? st.max_steps : steps), what.c_str());
+    std::printf("%-8s %-28s %6lld steps  %s\n", s.c_str(), st.config.c_str(), static_cast<long long>(steps), what.c_str());
   }
   std::printf("eval: limit %d, stages", c.eval_limit);
   for (auto& s : c.eval_stages) std::printf(" %s", s.c_str());
