@@ -75,6 +75,10 @@ grep -q '^\$ llm dpo' "$W/c.log" || fail "restart-from dpo did not run dpo"
 sed 's/"threads": 1/"threads": 1, "thread": 2/' "$W/pipe.json" > "$W/bad.json"
 if "$LLM" pipeline --config "$W/bad.json" > "$W/d.log" 2>&1; then fail "unknown key accepted"; fi
 grep -q "unknown key 'thread'" "$W/d.log" || fail "unknown key not named: $(cat "$W/d.log")"
+# a share out of 0..100 is refused before anything runs
+sed 's/"seed": 2}/"seed": 2, "facts_qa": 101}/' "$W/pipe.json" > "$W/qa.json"
+if "$LLM" pipeline --config "$W/qa.json" --check > "$W/h.log" 2>&1; then fail "facts_qa 101 accepted"; fi
+grep -q "facts_qa in 0..100" "$W/h.log" || fail "facts_qa range not named: $(cat "$W/h.log")"
 
 # --check: every shipped pipeline config and every stage config it names parse strictly, nothing runs
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
